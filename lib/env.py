@@ -1,0 +1,71 @@
+"""The device a run uses and the provenance every executed chapter records."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from datetime import datetime, timezone
+
+import torch
+
+from lib import ROOT
+
+
+def default_device() -> str:
+    """``"cuda"`` when a GPU is there, else ``"cpu"``; a chapter's ``device`` parameter overrides it."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def check_device(device: str | None) -> str:
+    device = device or default_device()
+    try:
+        dev = torch.device(device)
+    except RuntimeError as e:
+        raise ValueError(f"unknown device {device!r}: use 'cpu', 'cuda' or 'cuda:N'") from e
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but no CUDA GPU is available here; use 'cpu'")
+    return device
+
+
+def device_name(device: str) -> str:
+    if torch.device(device).type == "cuda":
+        return torch.cuda.get_device_name(torch.device(device))
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"CPU: {cpu} ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
+
+
+def git_commit() -> str:
+    """The commit the book ran from, with ``+dirty`` when the work tree had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "lib", "book"],
+                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+
+
+class Provenance(dict):
+    """What a chapter ran with: commit, versions, device, profile, seeds; ``finish()`` adds wall time."""
+
+    def __init__(self, *, chapter: str, profile: str, seeds, device: str):
+        import torchvision
+        self._t0 = time.perf_counter()
+        super().__init__(chapter=chapter, commit=git_commit(), started=datetime.now(timezone.utc).isoformat(
+            timespec="seconds"), python=platform.python_version(), torch=torch.__version__,
+            torchvision=torchvision.__version__, device=device, device_name=device_name(device),
+            profile=profile, seeds=list(seeds))
+
+    def finish(self) -> "Provenance":
+        self["wall_time_s"] = round(time.perf_counter() - self._t0, 1)
+        return self
+
+    def __str__(self) -> str:
+        return "\n".join(f"{k:>12}: {v}" for k, v in self.items())
