@@ -166,3 +166,14 @@ def images_per_second(loader, *, batches: int, warmup: int = 1) -> float:
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     return n / (time.perf_counter() - t0)
+
+
+def versus_torchvision(ds: Dataset, *, augment: Augment, batch_size: int, batches: int,
+                       device: str = "cpu", num_workers: int = 2) -> dict:
+    """Images/s of our loader and of torchvision's DataLoader (same transforms, batch size and
+    image count, measured one after the other in this process) and their ratio."""
+    ours = Loader.for_split(ds, "train", batch_size=batch_size, augment=augment, device=device)
+    base = torchvision_loader(ds, "train", batch_size=batch_size, augment=augment, num_workers=num_workers)
+    r = {"ours_img_s": images_per_second(ours, batches=batches),
+         "torchvision_img_s": images_per_second(base, batches=batches, warmup=max(1, num_workers))}
+    return {**r, "ratio": r["ours_img_s"] / r["torchvision_img_s"]}

@@ -1,0 +1,73 @@
+# The reproduction book. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+# PROFILE empty: paper with CUDA, else small. CHAPTER_TIMEOUT caps each executed chapter (raise it for paper).
+PROFILE ?=
+CHAPTER_TIMEOUT ?= 4h
+export DATA_MIRROR
+
+CHAPTERS := $(sort $(wildcard book/[0-9][0-9]_*.py))
+NOTEBOOKS := $(CHAPTERS:.py=.ipynb)
+LIB := $(shell find lib -name '*.py')
+
+.PHONY: help setup data book html test bench clean distclean
+
+help: ## this list
+	@echo "The reproduction book — targets (cost: small profile on 2 CPU cores / paper profile on one GPU)"
+	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-30s %s\n", $$1, $$2}'
+	@echo "  chapters: $(notdir $(CHAPTERS:.py=))"
+	@echo "  variables: PROFILE=paper|small|smoke  DATA_MIRROR=<folder of .npz>  CHAPTER_TIMEOUT=$(CHAPTER_TIMEOUT)"
+
+setup: $(STAMP) ## create .venv from requirements.txt (~5 min, once)
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 needed"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	# make `lib` importable from the venv wherever a notebook or test runs
+	echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/reproduction_book.pth"
+	touch $@
+
+data: $(STAMP) ## fill data/ from DATA_MIRROR or torchvision downloads (~30 s from a mirror)
+	$(PY) -m lib.data
+
+book: $(STAMP) data $(NOTEBOOKS) ## execute every chapter at PROFILE (small: ~45 min per chapter)
+
+# An executed notebook depends on its source and on lib/: an edit to either re-runs it.
+book/%.ipynb: book/%.py $(LIB) | $(STAMP)
+	@mkdir -p build/nb
+	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$*.ipynb $<
+	timeout $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill --no-progress-bar --cwd book build/nb/$*.ipynb build/nb/$*.out.ipynb \
+	  -p profile "$(or $(strip $(PROFILE)),auto)"
+	mv build/nb/$*.out.ipynb $@
+
+reproduce-%: $(STAMP) ## one item of one chapter, e.g. reproduce-data-loader (writes build/reproduce/)
+	@short=$${*%-*}; item=$${*##*-}; src=$$(ls book/[0-9][0-9]_$${short}*.py 2>/dev/null | head -1); \
+	if [ -z "$$src" ] || [ "$$short" = "$$item" ]; then \
+	  echo "usage: make reproduce-<chapter>-<item>; chapters: $(notdir $(CHAPTERS:.py=))"; exit 2; fi; \
+	name=$$(basename $$src .py); mkdir -p build/nb build/reproduce; \
+	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$$name.ipynb $$src && \
+	timeout $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill --no-progress-bar --cwd book build/nb/$$name.ipynb \
+	  build/reproduce/$$name-$$item.ipynb -p profile "$(or $(strip $(PROFILE)),auto)" -y "only: [$$item]"
+
+html: $(STAMP) ## render the executed notebooks and an index page to build/html/ (~1 min)
+	@mkdir -p build/html
+	$(VENV)/bin/jupyter nbconvert --to html --output-dir build/html $(NOTEBOOKS)
+	$(PY) -m lib.html build/html $(notdir $(NOTEBOOKS:.ipynb=.html))
+
+test: $(STAMP) ## unit tests + every chapter at the smoke profile (~5 min)
+	$(PY) -m lib.data --allow-missing
+	$(PY) -m pytest -q tests
+
+bench: $(STAMP) data ## speed ratios against same-process baselines (~2 min)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean: ## remove build/ and caches (keeps data/, results/, .venv)
+	rm -rf build .pytest_cache $$(find . -name __pycache__ -not -path './.venv/*')
+
+distclean: clean ## also remove .venv, data/ caches and the run store
+	rm -rf $(VENV) results data/*.npz data/raw

@@ -1,0 +1,38 @@
+"""Figure helpers shared by chapters (one way to draw each kind of figure); saving is report.save_figure."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+sns.set_theme(style="whitegrid", context="notebook")
+
+
+def image_grid(images: np.ndarray, labels=None, *, cols: int = 8, title: str = "", names=None):
+    """Images (N, H, W[, C]) uint8 or float in [0, 1] on a grid, each titled by its label."""
+    n = len(images)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.45 * rows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i], cmap="gray" if images[i].ndim == 2 else None, vmin=0, vmax=255
+                      if images.dtype == np.uint8 else 1)
+            if labels is not None:
+                lab = int(labels[i])
+                ax.set_title(names[lab] if names is not None else str(lab), fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def bars(df, *, x: str, y: str, hue: str | None = None, title: str = "", log: bool = False, ax=None):
+    """A seaborn bar chart of ``df`` (long format): bar = mean, whisker = min..max over the rows."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3))
+    sns.barplot(df, x=x, y=y, hue=hue, ax=ax, errorbar=("pi", 100))
+    ax.set_title(title)
+    if log:
+        ax.set_yscale("log")
+    ax.figure.tight_layout()
+    return ax.figure
