@@ -1,0 +1,1 @@
+"""Models: one architecture per module, shared pieces in ``layers``."""

@@ -1,0 +1,1 @@
+"""Optimizers the papers contribute: K-FAC, learning-rate grafting, ..."""
