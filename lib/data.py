@@ -85,8 +85,9 @@ def _stratified(y: np.ndarray, n: int | None, seed: int) -> np.ndarray:
     from sklearn.model_selection import train_test_split
     if n is None or n >= len(y):
         return np.arange(len(y))
-    if n < 1:
-        raise ValueError(f"a subset needs at least one image, got n={n}")
+    classes = len(np.unique(y))
+    if n < classes:
+        raise ValueError(f"a stratified subset needs at least one image per class: n={n} < {classes} classes")
     idx, _ = train_test_split(np.arange(len(y)), train_size=n, stratify=y, random_state=seed)
     return np.sort(idx)
 

@@ -36,3 +36,14 @@ def bars(df, *, x: str, y: str, hue: str | None = None, title: str = "", log: bo
         ax.set_yscale("log")
     ax.figure.tight_layout()
     return ax.figure
+
+
+def curves(df, *, metrics=("test_acc", "test_loss"), hue: str = "optimizer", row: str = "model", title: str = ""):
+    """Per-epoch curves from a long frame (one row per run and epoch): a panel per ``row`` value and
+    metric, a line per ``hue`` value (mean over seeds, band = min–max)."""
+    long = df.melt(id_vars=["epoch", hue, row, "seed"], value_vars=list(metrics), var_name="metric")
+    g = sns.relplot(long, x="epoch", y="value", hue=hue, row=row, col="metric", kind="line",
+                    errorbar=("pi", 100), height=2.4, aspect=1.5, facet_kws=dict(sharey=False))
+    g.set_titles("{row_name} · {col_name}")
+    g.figure.suptitle(title, y=1.02)
+    return g.figure

@@ -12,8 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lib import env
+from lib.models.mixer import CONFIGS as MIXER
 
 PROFILES = ("paper", "small", "smoke")
+
+_S = dict(dim=64, depth=4, token_hidden=32, channel_hidden=256)
+_B = dict(dim=96, depth=6, token_hidden=48, channel_hidden=384)
+_T = dict(dim=16, depth=1, token_hidden=8, channel_hidden=32)
 
 # chapter -> its items in the paper's order, and per profile the settings it runs with.
 CHAPTERS: dict[str, dict] = {
@@ -23,6 +28,23 @@ CHAPTERS: dict[str, dict] = {
         "paper": dict(bench_batches=40, batch_size=512, upsample_batch_size=64, grid=8),
         "small": dict(bench_batches=40, batch_size=512, upsample_batch_size=64, grid=8),
         "smoke": dict(bench_batches=2, batch_size=64, upsample_batch_size=8, grid=4),
+    },
+    "01_kfac_mlp_mixer": {
+        "items": ("table2", "fig2", "fig3", "table3", "fig4", "table4", "quirks"),
+        # models: the paper's names -> Mixer sizes; upsample: the "224" input pipeline; kfac: update intervals
+        "paper": dict(models={m: MIXER[m] for m in ("S/4", "B/4", "S/16", "B/16")},
+                      upsample=dict(resize=256, center_crop=224), n_train=None, n_test=None, epochs=100, batch=64,
+                      seeds=[0], c100_n_train=None, c100_epochs=100, kfac=dict(stats_every=10, inv_every=100)),
+        # widths and depths scaled by 1/8 and 1/2 (S: C=64, 4 blocks; B: C=96, 6 blocks: B/S ratios kept);
+        # upsampling 32->64->56 with patch 4 keeps the paper's 196 tokens and 2.3 original pixels per patch
+        "small": dict(models={"S/4": dict(image_size=32, patch=4, **_S), "B/4": dict(image_size=32, patch=4, **_B),
+                              "S/16": dict(image_size=56, patch=4, **_S), "B/16": dict(image_size=56, patch=4, **_B)},
+                      upsample=dict(resize=64, center_crop=56), n_train=2500, n_test=1000, epochs=6, batch=64,
+                      seeds=[0, 1], c100_n_train=5000, c100_epochs=4, kfac=dict(stats_every=2, inv_every=20)),
+        "smoke": dict(models={"S/4": dict(image_size=32, patch=8, **_T), "B/4": dict(image_size=32, patch=8, **_T),
+                              "S/16": dict(image_size=56, patch=8, **_T), "B/16": dict(image_size=56, patch=8, **_T)},
+                      upsample=dict(resize=64, center_crop=56), n_train=100, n_test=100, epochs=2, batch=50,
+                      seeds=[0], c100_n_train=200, c100_epochs=1, kfac=dict(stats_every=1, inv_every=2)),
     },
 }
 
@@ -53,7 +75,7 @@ def resolve(profile: str | None) -> str:
     return profile
 
 
-def check(chapter: str, *, profile: str | None = None, only=None, seeds=(0,), device: str | None = None,
+def check(chapter: str, *, profile: str | None = None, only=None, seeds=None, device: str | None = None,
           max_steps: int | None = None) -> Params:
     """Validate a chapter's parameters; raise ``ValueError`` listing the valid values."""
     if chapter not in CHAPTERS:
@@ -63,7 +85,7 @@ def check(chapter: str, *, profile: str | None = None, only=None, seeds=(0,), de
     unknown = [i for i in items if i not in spec["items"]]
     if unknown:
         raise ValueError(f"unknown item(s) {unknown} for {chapter}; valid: {', '.join(spec['items'])}")
-    seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    seeds = spec[profile].get("seeds", [0]) if seeds is None else [seeds] if isinstance(seeds, int) else list(seeds)
     if not seeds or not all(isinstance(s, int) and s >= 0 for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {seeds!r}")
     if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):

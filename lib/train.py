@@ -89,12 +89,15 @@ def _correct(out: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(model, loader, *, loss_fn: Callable = F.cross_entropy, device: str = "cpu") -> tuple[float, float]:
-    """Mean loss and accuracy (in %) of ``model`` over ``loader``."""
+def evaluate(model, loader, *, loss_fn: Callable = F.cross_entropy, device: str = "cpu",
+             max_batches: int | None = None) -> tuple[float, float]:
+    """Mean loss and accuracy (in %) of ``model`` over ``loader`` (its first ``max_batches`` batches)."""
     was_training = model.training
     model.eval()
     total_loss, correct, n = 0.0, 0.0, 0
-    for xb, yb in loader:
+    for i, (xb, yb) in enumerate(loader):
+        if max_batches is not None and i >= max_batches:
+            break
         xb, yb = to_device(xb, device), yb.to(device)
         with autocast(device):
             out = model(xb)
@@ -110,7 +113,8 @@ def fit(model: torch.nn.Module, optimizer, train_loader, test_loader, *, epochs:
         loss_fn: Callable = F.cross_entropy, device: str = "cpu", max_steps: int | None = None,
         checkpoint: str | Path | None = None, measure: Callable | None = None,
         compile: bool = False, progress: bool = True, desc: str = "") -> History:
-    """Train for ``epochs`` (or until ``max_steps`` optimizer steps), evaluating after each epoch.
+    """Train for ``epochs`` (or until ``max_steps`` optimizer steps), evaluating after each epoch
+    (on at most ``max_steps`` test batches when it is set: a capped run is a check, not a result).
 
     ``measure(model, epoch) -> dict`` adds a chapter's measurements to each epoch's record.
     """
@@ -151,7 +155,8 @@ def fit(model: torch.nn.Module, optimizer, train_loader, test_loader, *, epochs:
             history.diverged = True
             record.update(test_loss=math.nan, test_acc=math.nan)
         else:
-            record["test_loss"], record["test_acc"] = evaluate(net, test_loader, loss_fn=loss_fn, device=device)
+            record["test_loss"], record["test_acc"] = evaluate(net, test_loader, loss_fn=loss_fn, device=device,
+                                                               max_batches=max_steps)
             if measure is not None:
                 record.update(measure(model, epoch))
             if scheduler is not None and scheduler_interval == "epoch":

@@ -52,3 +52,39 @@ def mixer(name: str, *, num_classes: int, **overrides) -> MLPMixer:
     if name not in CONFIGS:
         raise ValueError(f"unknown Mixer config {name!r}; valid: {', '.join(CONFIGS)}")
     return MLPMixer(**{**CONFIGS[name], **overrides}, num_classes=num_classes)
+
+
+TIMM_NAMES = (("stem.proj.", "patch_embed.proj."), (".mlp_tokens.", ".token_mixing."),
+              (".mlp_channels.", ".channel_mixing."))
+
+
+def from_timm(state: dict) -> dict:
+    """timm's MLP-Mixer parameter names -> ours (same tensors, same layout)."""
+    out = {}
+    for k, v in state.items():
+        for theirs, ours in TIMM_NAMES:
+            k = k.replace(theirs, ours)
+        out[k] = v
+    return out
+
+
+def load_pretrained(model: MLPMixer, path: str) -> MLPMixer:
+    """Load a timm-format checkpoint (e.g. timm's ``mixer_b16_224`` weights saved with torch.save or
+    as .safetensors) into ``model``, keeping ``model``'s own head (a new class count is fine-tuned)."""
+    from pathlib import Path
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"checkpoint {p} does not exist")
+    if p.suffix == ".safetensors":
+        from safetensors.torch import load_file
+        state = load_file(str(p))
+    else:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    state = {k: v for k, v in from_timm(state.get("state_dict", state)).items() if not k.startswith("head.")}
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as e:                       # shape mismatch: another config's checkpoint
+        raise ValueError(f"{p} does not fit this Mixer: {str(e).splitlines()[1].strip()}") from e
+    if unexpected or set(missing) != {"head.weight", "head.bias"}:
+        raise ValueError(f"{p} does not fit this Mixer: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return model
