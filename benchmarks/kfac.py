@@ -1,0 +1,67 @@
+"""K-FAC's step time over SGD's, same model, batch and process.
+
+A K-FAC step costs the SGD step plus the preconditioning (every step), plus a Fisher backward and the
+factor statistics (every ``stats_every`` steps), plus the eigendecompositions (every ``inv_every``). Each
+part is timed on its own and the ratio amortised at the given intervals:
+
+    ratio = (t_precondition_step + (t_stats_step − t_precondition_step) / stats_every + t_eig / inv_every) / t_sgd
+
+Goals: ≤ 1.2× at the paper's intervals (10, 100), ≤ 2× with statistics every step and inverses every 10.
+
+    .venv/bin/python benchmarks/kfac.py [--paper]    # --paper adds Mixer-S/16 at 224×224 (slow on a CPU)
+"""
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+
+from lib import env, profiles, train
+from lib.models.mixer import CONFIGS, MLPMixer
+from lib.optim import kfac
+
+INTERVALS = {"paper (10, 100)": (10, 100), "every step (1, 10)": (1, 10)}
+
+
+def timed(fn, n: int) -> float:
+    fn()                                           # warm-up
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return (time.perf_counter() - t0) / n
+
+
+def measure(kw: dict, *, batch: int, n: int, device: str) -> dict:
+    torch.manual_seed(0)
+    model = MLPMixer(**kw, num_classes=10).to(device)
+    x = torch.randn(batch, 3, kw["image_size"], kw["image_size"], device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    sgd = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
+    t_sgd = timed(lambda: train.standard_step(model, sgd, x, y, F.cross_entropy), n)
+    opt = kfac.KFAC(model, lr=1e-3, stats_every=1, inv_every=10 ** 9)
+    kfac.fisher_step(model, opt, x, y, F.cross_entropy)          # step 0: statistics and inverses
+    opt.stats_every = 10 ** 9                                     # statistics never due: preconditioning only
+    t_pre = timed(lambda: kfac.fisher_step(model, opt, x, y, F.cross_entropy), n)
+    opt.stats_every = 1                                           # statistics every step
+    t_stats = timed(lambda: kfac.fisher_step(model, opt, x, y, F.cross_entropy), n)
+    t_eig = timed(opt._eigendecompose, max(1, n // 2))
+    return {"sgd_s": t_sgd, **{name: (t_pre + (t_stats - t_pre) / s + t_eig / i) / t_sgd
+                              for name, (s, i) in INTERVALS.items()}}
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--paper", action="store_true", help="also Mixer-S/16 at 224×224, batch 64")
+    p.add_argument("--steps", type=int, default=5)
+    args = p.parse_args()
+    device = env.default_device()
+    print(f"device: {env.device_name(device)}; batch 64; K-FAC step time / SGD step time")
+    models = {f"{m} (small profile)": kw for m, kw in profiles.CHAPTERS["01_kfac_mlp_mixer"]["small"]["models"].items()}
+    if args.paper:
+        models["S/16 (paper)"] = CONFIGS["S/16"]
+    for name, kw in models.items():
+        r = measure(kw, batch=64, n=args.steps if "paper" not in name else 1, device=device)
+        print(f"{name:<20} SGD {r['sgd_s'] * 1e3:8.0f} ms/step   " +
+              "   ".join(f"{k}: {r[k]:.2f}x" for k in INTERVALS))

@@ -1,0 +1,1 @@
+"""Measurements: complexity (params, FLOPs, throughput), ..."""
