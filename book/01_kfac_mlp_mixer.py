@@ -205,8 +205,9 @@ if P.wants("fig4") and "cifar100" in available:
 # (M, D): the step size of M on the direction of D, per parameter tensor; (A, A) is plain A, so the diagonal
 # reuses Table 2's runs. Both children read the same, unmodified gradient (`lib/optim/graft.py` restores
 # `.grad` between them). **Claim 5** — the magnitude optimizer decides accuracy: rows (same M) differ little,
-# columns (same D) a lot. Rule: on S/16 and B/16 the mean |difference| within rows is smaller than within
-# columns. One seed (the profile's first).
+# columns (same D) a lot. Rule: on each of S/16 and B/16, the mean |difference| within columns exceeds the
+# one within rows by more than the seed-to-seed noise of Table 2 (pooled std of best accuracy over seeds)
+# → reproduced; the reverse → not reproduced; otherwise inconclusive. One seed (the profile's first).
 
 # %%
 if P.wants("table4") and "cifar10" in available:
@@ -220,10 +221,12 @@ if P.wants("table4") and "cifar10" in available:
         print(f"{m} — ours ({P.profile}); paper: SGD row {K.PAPER_T4[m]['SGD', 'SGD']}, "
               f"{K.PAPER_T4[m]['SGD', 'K-FAC']}; K-FAC row {K.PAPER_T4[m]['K-FAC', 'SGD']}, {K.PAPER_T4[m]['K-FAC', 'K-FAC']}")
         display(tab.round(2))
-    claims.add("table4", "grafting: the magnitude optimizer decides accuracy", rule="mean |Δ| within rows < within "
-               "columns, S/16 and B/16", evidence="; ".join(f"{m}: rows {r:.2f} vs columns {c:.2f}"
-                                                            for m, (r, c) in gaps4.items()),
-               holds=all(r < c for r, c in gaps4.values()))
+    noise = {m: K.seed_noise(t2, m) for m in gaps4} if "t2" in globals() else {m: 0.0 for m in gaps4}
+    decided = [K.magnitude_decides(gaps4[m], noise[m]) for m in gaps4]
+    claims.add("table4", "grafting: the magnitude optimizer decides accuracy", rule="mean |Δ| within columns − within "
+               "rows > seed noise, S/16 and B/16", evidence="; ".join(f"{m}: rows {r:.2f} vs columns {c:.2f}, noise "
+                                                                     f"{noise[m]:.2f}" for m, (r, c) in gaps4.items()),
+               holds=True if all(d is True for d in decided) else False if any(d is False for d in decided) else None)
     if checkpoint is None:
         claims.add("table4", "grafting on B/16-PT: the magnitude optimizer decides accuracy", rule="as above",
                    evidence="", not_run=PT_REASON)
@@ -259,12 +262,25 @@ if P.wants("quirks") and "cifar10" in available:
                rule="sign(K-FAC − SGD) equal with expand G and with R×G, S/16 and B/16",
                evidence="; ".join(f"{m}: expand {quirks.loc[m, 'K-FAC']:.2f}, authors' {quirks.loc[m, AG]:.2f}, "
                                   f"SGD {quirks.loc[m, 'SGD']:.2f}" for m in quirks.index), holds=bool(all(same)))
-    d_quirk = (quirks["(K-FAC, SGD) authors'"] - quirks["K-FAC"]).abs()
-    d_guard = (quirks["(K-FAC, SGD)"] - quirks["K-FAC"]).abs()
-    claims.add("quirks", "without the guard, the (K-FAC, SGD) cell is plain K-FAC",
-               rule="|authors' (K-FAC, SGD) − K-FAC| < 0.5 points on S/16 and B/16",
-               evidence=f"|Δ| authors' {d_quirk.round(2).tolist()}, guarded {d_guard.round(2).tolist()}",
-               holds=bool((d_quirk < 0.5).all()))
+    align = {label: K.graft_alignment(P, "S/16", q_opts[label], seed=P.seeds[0])
+             for label in ("(K-FAC, SGD)", "(K-FAC, SGD) authors'")}
+    print("mean cos(Δ_M, Δ_D) over the first graft steps on S/16:", {k: round(v, 4) for k, v in align.items()})
+    claims.add("quirks", "without the guard, the (K-FAC, SGD) cell is K-FAC in both roles",
+               rule="cos(K-FAC's step, SGD's step) > 0.999 without the guard, and lower with it",
+               evidence=", ".join(f"{k}: {v:.4f}" for k, v in align.items()),
+               holds=bool(align["(K-FAC, SGD) authors'"] > 0.999 > align["(K-FAC, SGD)"]))
+
+# %% [markdown]
+# The accuracy of that cell need not equal plain K-FAC's to the digit even so: floating-point differences in
+# the rescaling grow over training into differences of the size of the seed-to-seed spread. Compared against
+# that spread:
+
+# %%
+if P.wants("quirks") and "cifar10" in available:
+    noise = {m: K.seed_noise(t2, m) for m in quirks.index} if "t2" in globals() else {m: float("nan") for m in quirks.index}
+    display(pd.DataFrame({"|authors' (K-FAC, SGD) − K-FAC|": (quirks["(K-FAC, SGD) authors'"] - quirks["K-FAC"]).abs(),
+                          "|guarded (K-FAC, SGD) − K-FAC|": (quirks["(K-FAC, SGD)"] - quirks["K-FAC"]).abs(),
+                          "seed std (Table 2)": pd.Series(noise)}).round(2))
 
 # %% [markdown]
 # ## Summary

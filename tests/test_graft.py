@@ -79,8 +79,10 @@ def test_d_sees_the_unmodified_gradient_unless_the_guard_is_off(restore):
            for p, w, q in zip(model.parameters(), w0, m2.parameters())]
     if restore:
         assert all(c > 0.9999 for c in cos)        # D = SGD: the direction is the raw gradient's
+        assert g.alignment < 0.99                  # ... which is not K-FAC's
     else:
         assert min(c for c in cos) < 0.99          # D read K-FAC's rewritten .grad: K-FAC's direction
+        assert g.alignment > 0.9999                # D's step is M's
 
 
 def test_graft_rejects_mismatched_or_shared_optimizers():

@@ -9,8 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lib import experiment, report, train
-from lib.models.mixer import CONFIGS
+import torch
+import torch.nn.functional as F
+
+from lib import data, experiment, loader, report, train
+from lib.models.mixer import CONFIGS, MLPMixer
+from lib.optim import kfac
 
 OPTIMIZERS = ("SGD", "Adam", "K-FAC")
 # Table 2 (CIFAR-10) and Table 3 (CIFAR-100): model -> optimizer -> (best test acc %, epochs to target)
@@ -136,6 +140,13 @@ def graft_table(runs: dict, model: str) -> pd.DataFrame:
                          for d in ("SGD", "K-FAC")}, index=pd.Index(["SGD", "K-FAC"], name="M \\ D"))
 
 
+def magnitude_decides(gaps: tuple[float, float], noise: float) -> bool | None:
+    """Claim 5's rule: rows (same M) differ less than columns (same D) by more than the seed noise ->
+    True; more by more than the noise -> False; otherwise None (inconclusive)."""
+    rows, cols = gaps
+    return True if cols - rows > noise else False if rows - cols > noise else None
+
+
 def row_and_column_gaps(table: pd.DataFrame) -> tuple[float, float]:
     """Mean |difference| within rows (same M, other D) and within columns (same D, other M)."""
     v = table.to_numpy()
@@ -162,3 +173,28 @@ def claim_sgd_best_on_pt(claims, item: str, acc: dict | None, reason: str) -> st
     v = [report.separated(acc["B/16-PT", "SGD"], acc["B/16-PT", o]) for o in ("K-FAC", "Adam")]
     return claims.add(item, text, rule=rule, holds=True if all(x is True for x in v) else False if any(
         x is False for x in v) else None, evidence=", ".join(f"{o} {report.mean_std(acc['B/16-PT', o])}" for o in OPTIMIZERS))
+
+
+def graft_alignment(P, model: str, spec: dict, *, steps: int = 10, seed: int = 0) -> float:
+    """Mean over ``steps`` graft steps (from initialisation, on this profile's data) of the mean over
+    tensors of cos(Δ_M, Δ_D): 1 means D's step points where M's does."""
+    kw = P.settings["models"][model]
+    ds = data.load("cifar10").subset(P.settings["n_train"], P.settings["n_test"], seed=0)
+    aug = loader.Augment(flip=True, **(P.settings["upsample"] if kw["image_size"] > 32 else {}))
+    batches = loader.Loader.for_split(ds, "train", batch_size=P.settings["batch"], augment=aug, seed=seed)
+    train.seed_everything(seed)
+    net = MLPMixer(**kw, num_classes=10)
+    opt = experiment.make_optimizer(spec, net)
+    out = []
+    for i, (xb, yb) in enumerate(batches):
+        if i == steps:
+            break
+        kfac.fisher_step(net, opt, xb, yb, F.cross_entropy)
+        out.append(opt.alignment)
+    return float(np.mean(out))
+
+
+def seed_noise(runs: dict, model: str) -> float:
+    """Pooled seed-to-seed std of the best accuracy over the optimizers of ``model`` (0 with one seed)."""
+    stds = [np.std(best(runs, model, o), ddof=1) for o in OPTIMIZERS if len(best(runs, model, o)) > 1]
+    return float(np.sqrt(np.mean(np.square(stds)))) if stds else 0.0

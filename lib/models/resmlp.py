@@ -46,7 +46,7 @@ class Affine(nn.Module):
         self.beta = nn.Parameter(torch.zeros(dim)) if beta else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.alpha * x + self.beta if self.beta is not None else self.alpha * x
+        return torch.addcmul(self.beta, self.alpha, x) if self.beta is not None else self.alpha * x  # one kernel
 
 
 class CrossPatch(nn.Module):

@@ -27,6 +27,7 @@ class Graft(torch.optim.Optimizer):
         self.children = (magnitude, direction)
         self.param_groups = magnitude.param_groups     # a scheduler on the graft drives M's learning rate
         self.restore_grad, self.eps = restore_grad, eps
+        self.alignment = float("nan")   # last step: mean over tensors of cos(Δ_M, Δ_D), for analysis
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -41,9 +42,12 @@ class Graft(torch.optim.Optimizer):
             if grads is not None:
                 p.grad.copy_(grads[i])                # D sees the gradient M saw
         D.step()
+        cosines = []
         for p, s, dm in zip(params, start, delta_m):
             dd = p - s
+            cosines.append(torch.nn.functional.cosine_similarity(dm.flatten(), dd.flatten(), dim=0, eps=self.eps))
             p.copy_(s + dd * (dm.norm() / dd.norm().clamp_min(self.eps)))
+        self.alignment = float(torch.stack(cosines).mean()) if cosines else float("nan")
 
     def zero_grad(self, set_to_none: bool = True):
         for o in self.children:

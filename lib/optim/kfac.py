@@ -21,7 +21,6 @@ into ``.grad`` in place (which changes what a second optimizer reading ``.grad``
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 import torch
@@ -137,18 +136,19 @@ class KFAC(torch.optim.Optimizer):
         if self.steps % self.inv_every == 0:
             self._eigendecompose()
         step_of = {}
-        vg = 0.0
+        vg = torch.zeros((), device=self.layers[0].weight.device)   # Σ v·∇, summed on the device (no sync)
         for m in self.layers:
             if m.weight.grad is None:
                 continue
             grad = grad_matrix(m)
             v = self.precondition(m, grad.float()).to(grad.dtype)
-            vg += float((v * grad).sum()) * lr ** 2
+            vg += (v.float() * grad.float()).sum()
             w = v[:, : m.weight[0].numel()].reshape(m.weight.shape)
             step_of[m.weight] = w
             if m.bias is not None:
                 step_of[m.bias] = v[:, -1]
-        nu = min(1.0, math.sqrt(self.kl_clip / vg)) if self.kl_clip and vg > 0 else 1.0
+        # KL clip: ν = min(1, sqrt(κ / (η² Σ v·∇))); Σ v·∇ = ∇ᵀ(F + λ)⁻¹∇ ≥ 0, and 0 gives ν = 1
+        nu = (self.kl_clip / (lr ** 2 * vg.clamp_min(0))).sqrt().clamp(max=1.0) if self.kl_clip else 1.0
         for p in group["params"]:
             if p.grad is None:
                 continue
