@@ -198,3 +198,9 @@ def seed_noise(runs: dict, model: str) -> float:
     """Pooled seed-to-seed std of the best accuracy over the optimizers of ``model`` (0 with one seed)."""
     stds = [np.std(best(runs, model, o), ddof=1) for o in OPTIMIZERS if len(best(runs, model, o)) > 1]
     return float(np.sqrt(np.mean(np.square(stds)))) if stds else 0.0
+
+
+def train_time_s(*grids: dict) -> float:
+    """Training time of the distinct runs behind the given grids, from the run store (seconds)."""
+    seen = {id(h): h for g in grids for h in g.values()}
+    return float(sum(h.epochs[-1]["time_s"] for h in seen.values() if h.epochs))
