@@ -6,6 +6,8 @@ schedule from the authors' code defaults (the paper does not state a schedule).
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -202,5 +204,5 @@ def seed_noise(runs: dict, model: str) -> float:
 
 def train_time_s(*grids: dict) -> float:
     """Training time of the distinct runs behind the given grids, from the run store (seconds)."""
-    seen = {id(h): h for g in grids for h in g.values()}
+    seen = {json.dumps(h.epochs): h for g in grids for h in g.values()}   # a shared run counts once
     return float(sum(h.epochs[-1]["time_s"] for h in seen.values() if h.epochs))
