@@ -72,28 +72,32 @@ class KFAC(torch.optim.Optimizer):
         self.stats_every, self.inv_every = stats_every, inv_every
         self.g_rows_quirk, self.rewrite_grad = g_rows_quirk, rewrite_grad
         self.layers = [m for m in model.modules() if is_kfac_layer(m)]
-        self.steps, self.recording_g = 0, False
-        self._a, self._g = {}, {}
+        self.steps = 0
+        self._a, self._out = {}, {}
         for m in self.layers:
-            m.register_forward_hook(self._save_input_and_watch_output)
+            m.register_forward_hook(self._save_input_and_output)
 
     # ---------------------------------------------------------- statistics
     def stats_due(self) -> bool:
         return self.steps % self.stats_every == 0
 
-    def _save_input_and_watch_output(self, m, inputs, output):
-        """When statistics are due, keep the layer's input and catch its output gradient during the
-        Fisher backward (a tensor hook: no cost on the other steps)."""
+    def _save_input_and_output(self, m, inputs, output):
+        """When statistics are due, keep the layer's input and (in the graph) its output."""
         if m.training and torch.is_grad_enabled() and self.stats_due():
-            self._a[m] = inputs[0].detach()
-            output.register_hook(lambda g, m=m: self._g.__setitem__(m, g.detach()) if self.recording_g else None)
+            self._a[m], self._out[m] = inputs[0].detach(), output
 
-    @torch.no_grad()
-    def update_stats(self, batch_size: int) -> None:
-        """Fold this step's A and G into the running averages. Called after the Fisher backward, whose
-        loss was a mean over ``batch_size`` = N examples, so the recorded gradients are g / N."""
-        for m in self.layers:
-            a, g = layer_rows(m, self._a.pop(m).float(), self._g.pop(m).float())
+    def update_stats(self, fisher_loss: torch.Tensor, batch_size: int) -> None:
+        """Fold this step's A and G into the running averages. G comes from the gradients of
+        ``fisher_loss`` (a mean over ``batch_size`` = N examples, so they are g / N) with respect to the
+        layers' outputs only: no weight gradients are computed for it (torch.autograd.grad)."""
+        outs = [self._out.pop(m) for m in self.layers]
+        grads = torch.autograd.grad(fisher_loss, outs, retain_graph=True)
+        with torch.no_grad():
+            self._fold(grads, batch_size)
+
+    def _fold(self, grads, batch_size: int) -> None:
+        for m, g in zip(self.layers, grads):
+            a, g = layer_rows(m, self._a.pop(m).float(), g.float())
             A = a.T @ a / len(a)                                    # 1/(N R) Σ ā āᵀ
             # G = 1/N Σ (N g)(N g)ᵀ = N Σ g gᵀ; the quirk scales by the N·R rows instead: R× larger
             G = g.T @ g * (len(g) if self.g_rows_quirk else batch_size)
@@ -181,8 +185,9 @@ def kfac_parts(optimizer) -> list[KFAC]:
 
 def fisher_step(model, optimizer, xb, yb, loss_fn):
     """A training step (``train.fit(step=...)``) for K-FAC or a Graft holding K-FAC: when statistics
-    are due, one extra backward of the loss at labels sampled from the model's softmax (true Fisher)
-    or at the true labels (empirical Fisher) records G; then the ordinary backward and step."""
+    are due, the gradient of the loss at labels sampled from the model's softmax (true Fisher) or at the
+    true labels (empirical Fisher) with respect to the layers' outputs gives G; then the ordinary
+    backward and step."""
     optimizer.zero_grad(set_to_none=True)
     out = model(xb)
     loss = loss_fn(out, yb)
@@ -191,13 +196,7 @@ def fisher_step(model, optimizer, xb, yb, loss_fn):
         with torch.no_grad():
             sampled = torch.distributions.Categorical(logits=out.float()).sample()
         for k in due:
-            k.recording_g = True
-        target = sampled if due[0].fisher == "true" else yb
-        F.cross_entropy(out, target).backward(retain_graph=True)
-        for k in due:
-            k.recording_g = False
-            k.update_stats(len(xb))
-        optimizer.zero_grad(set_to_none=True)
+            k.update_stats(F.cross_entropy(out, sampled if k.fisher == "true" else yb), len(xb))
     loss.backward()
     optimizer.step()
     return loss.detach(), out.detach()
