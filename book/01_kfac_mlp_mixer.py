@@ -87,7 +87,8 @@ PT_REASON = "no ImageNet Mixer-B/16 checkpoint on this machine (pass `checkpoint
 # ## Table 2 — CIFAR-10
 #
 # Every model × optimizer, each over the profile's seeds (runs are stored in `results/` and reused).
-# Best test accuracy, and the first (0-based) epoch whose test accuracy reaches the target. The paper's
+# Best test accuracy, the first (0-based) epoch whose test accuracy reaches the target, and the training
+# wall-clock seconds until then on our device (K-FAC's steps cost more, so epochs alone flatter it). The paper's
 # targets are {80, 80, 70, 65, 90}%; at a scaled profile the target of each model is 90% of the mean
 # over the three optimizers of its best accuracy.
 

@@ -106,16 +106,19 @@ def targets(P, runs: dict, models, paper_targets: dict) -> dict:
 
 
 def results_table(P, runs: dict, models, paper: dict, target: dict) -> pd.DataFrame:
-    """Paper vs this book: best test accuracy (mean ± std over seeds) and epochs to target (per seed)."""
+    """Paper vs this book: best test accuracy (mean ± std over seeds), epochs to target and wall-clock
+    seconds to target (per seed: per-step cost is only half of the story)."""
     rows = []
     for m in models:
         for o in OPTIMIZERS:
             hs = [h for (mm, oo, _), h in sorted(runs.items()) if (mm, oo) == (m, o)]
             ept = [train.epochs_to_target(h, target[m]) for h in hs]
+            secs = [None if e is None else h.epochs[e]["time_s"] for e, h in zip(ept, hs)]  # wall clock to target
             rows.append({"model": m, "optimizer": o, "paper acc": paper[m][o][0],
                          f"ours acc ({P.profile})": report.mean_std([h.best() for h in hs]),
                          "paper epochs→target": "–" if paper[m][o][1] is None else paper[m][o][1],
                          "ours epochs→target": ", ".join("–" if e is None else str(e) for e in ept),
+                         "ours seconds→target": ", ".join("–" if t is None else f"{t:.0f}" for t in secs),
                          "ours target": target[m], "seeds": len(hs)})
     return pd.DataFrame(rows)
 
