@@ -11,26 +11,16 @@ Goals: ≤ 1.2× at the paper's intervals (10, 100), ≤ 2× with statistics eve
     .venv/bin/python benchmarks/kfac.py [--paper]    # --paper adds Mixer-S/16 at 224×224 (slow on a CPU)
 """
 import argparse
-import time
 
 import torch
 import torch.nn.functional as F
 
 from lib import env, profiles, train
+from lib.measure.timing import seconds_per_call as timed
 from lib.models.mixer import CONFIGS, MLPMixer
 from lib.optim import kfac
 
 INTERVALS = {"paper (10, 100)": (10, 100), "every step (1, 10)": (1, 10)}
-
-
-def timed(fn, n: int) -> float:
-    fn()                                           # warm-up
-    t0 = time.perf_counter()
-    for _ in range(n):
-        fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return (time.perf_counter() - t0) / n
 
 
 def measure(kw: dict, *, batch: int, n: int, device: str) -> dict:

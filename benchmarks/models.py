@@ -6,13 +6,13 @@ median of each is kept. Goal: >= 1.0x.
 """
 import argparse
 import statistics
-import time
 
 import timm
 import torch
 import torch.nn.functional as F
 
 from lib import env
+from lib.measure.timing import seconds_per_call
 from lib.models.mixer import mixer
 from lib.models.resmlp import resmlp
 
@@ -24,13 +24,7 @@ def images_per_second(model, x, y, steps: int = 2) -> float:
     def step():
         model.zero_grad(set_to_none=True)
         F.cross_entropy(model(x), y).backward()
-    step()                                                        # warm-up
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return steps * len(x) / (time.perf_counter() - t0)
+    return len(x) / seconds_per_call(step, steps)
 
 
 if __name__ == "__main__":
