@@ -47,14 +47,16 @@ book/%.ipynb: book/%.py $(LIB) | $(STAMP)
 	  -p profile "$(or $(strip $(PROFILE)),auto)"
 	mv build/nb/$*.out.ipynb $@
 
-reproduce-%: $(STAMP) ## one item of one chapter, e.g. reproduce-data-loader (writes build/reproduce/)
-	@short=$${*%-*}; item=$${*##*-}; src=$$(ls book/[0-9][0-9]_$${short}*.py 2>/dev/null | head -1); \
+reproduce-%: $(STAMP) ## one item, e.g. reproduce-kfac-table2: notebook and figures to build/reproduce/
+	@stem="$*"; short=$${stem%-*}; item=$${stem##*-}; src=$$(ls book/[0-9][0-9]_$${short}*.py 2>/dev/null | head -1); \
 	if [ -z "$$src" ] || [ "$$short" = "$$item" ]; then \
 	  echo "usage: make reproduce-<chapter>-<item>; chapters: $(notdir $(CHAPTERS:.py=))"; exit 2; fi; \
 	name=$$(basename $$src .py); mkdir -p build/nb build/reproduce; \
 	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$$name.ipynb $$src && \
-	timeout $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill --no-progress-bar --cwd book build/nb/$$name.ipynb \
-	  build/reproduce/$$name-$$item.ipynb -p profile "$(or $(strip $(PROFILE)),auto)" -y "only: [$$item]"
+	BOOK_FIGURES_DIR=$(CURDIR)/build/reproduce/figures timeout $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill \
+	  --no-progress-bar --cwd book build/nb/$$name.ipynb build/reproduce/$$name-$$item.ipynb \
+	  -p profile "$(or $(strip $(PROFILE)),auto)" -y "only: [$$item]" && \
+	echo "done: build/reproduce/$$name-$$item.ipynb, figures in build/reproduce/figures/$$name/"
 
 html: $(STAMP) ## render the executed notebooks and an index page to build/html/ (~1 min)
 	@mkdir -p build/html
