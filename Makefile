@@ -20,7 +20,11 @@ LIB := $(shell find lib -name '*.py')
 help: ## this list
 	@echo "The reproduction book — targets (cost: small profile on 2 CPU cores / paper profile on one GPU)"
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-30s %s\n", $$1, $$2}'
-	@echo "  chapters: $(notdir $(CHAPTERS:.py=))"
+	@echo "  chapters and their cost (smoke / small on 2 CPU cores / paper on one GPU):"
+	@echo "    00_data_and_tools   ~20 s / ~1 min / ~1 min"
+	@echo "    01_kfac_mlp_mixer   ~15 s / ~46 min of training (38 runs) / ~15 runs x 100 epochs for Table 2 alone: days"
+	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac); items are listed in"
+	@echo "  lib/profiles.py (e.g. kfac: table2 fig2 fig3 table3 fig4 table4 quirks; data: datasets loader)"
 	@echo "  variables: PROFILE=paper|small|smoke  DATA_MIRROR=<folder of .npz>  CHAPTER_TIMEOUT=$(CHAPTER_TIMEOUT)"
 
 setup: $(STAMP) ## create .venv from requirements.txt (~5 min, once)
