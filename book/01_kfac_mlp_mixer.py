@@ -137,7 +137,7 @@ if P.wants("table2") and "cifar10" in available:
                rule="K-FAC−SGD and SGD−Adam > 2 s.e. on S/16 and B/16",
                evidence="; ".join(f"{m}: " + ", ".join(f"{o} {report.mean_std(acc[m, o])}" for o in K.OPTIMIZERS)
                                   for m in ("S/16", "B/16")),
-               holds=True if all(g is True for g in gaps) else False if any(g is False for g in gaps) else None)
+               holds=report.all_hold(gaps))
     ept = {(m, o): K.mean_epochs(t2, m, o, target2[m]) for m in ("S/16", "B/16") for o in K.OPTIMIZERS}
     claims.add("table2", "upsampled, no pretraining: K-FAC reaches the target first, then SGD, then Adam",
                rule="seed-mean epochs to target K-FAC ≤ SGD ≤ Adam and K-FAC < Adam, S/16 and B/16",
@@ -188,7 +188,7 @@ if P.wants("table3") and "cifar100" in available:
                "point(s) (+2 s.e. with several seeds) on B/4 and B/16",
                evidence="; ".join(f"{m}: " + ", ".join(f"{o} {report.mean_std(K.best(t3, m, o))}" for o in K.OPTIMIZERS)
                                   for m in ("B/4", "B/16")),
-               holds=True if all(v is True for v in verdicts) else False if any(v is False for v in verdicts) else None)
+               holds=report.all_hold(verdicts))
     acc3 = {(m, o): K.best(t3, m, o) for m in MODELS_T3 for o in K.OPTIMIZERS}
     K.claim_sgd_best_on_pt(claims, "table3", acc3 if checkpoint else None, PT_REASON)
 elif P.wants("table3"):
@@ -227,7 +227,7 @@ if P.wants("table4") and "cifar10" in available:
     claims.add("table4", "grafting: the magnitude optimizer decides accuracy", rule="mean |Δ| within columns − within "
                "rows > seed noise, S/16 and B/16", evidence="; ".join(f"{m}: rows {r:.2f} vs columns {c:.2f}, noise "
                                                                      f"{noise[m]:.2f}" for m, (r, c) in gaps4.items()),
-               holds=True if all(d is True for d in decided) else False if any(d is False for d in decided) else None)
+               holds=report.all_hold(decided))
     if checkpoint is None:
         claims.add("table4", "grafting on B/16-PT: the magnitude optimizer decides accuracy", rule="as above",
                    evidence="", not_run=PT_REASON)

@@ -48,7 +48,8 @@ def make_scheduler(name: str | None, optimizer, epochs: int):
     raise ValueError(f"unknown schedule {name!r}; valid: multistep, None")
 
 
-def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict:
+def build(c: dict, device: str = "cpu"):
+    """Data subset, train and test loaders, model and optimizer of a config, seeded by its seed."""
     ds = data.load(c["data"]).subset(c.get("n_train"), c.get("n_test"), seed=0)  # same subset for every seed
     aug = c.get("augment", {})
     test_aug = loader.Augment(resize=aug.get("resize"), center_crop=aug.get("center_crop"))
@@ -59,12 +60,15 @@ def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict
     model = MODELS[c["model"]](**c["model_kwargs"], num_classes=ds.spec.classes)
     if c.get("checkpoint"):
         mixer.load_pretrained(model, c["checkpoint"])
-    opt = make_optimizer(c["optimizer"], model)
+    return ds, tr, te, model, make_optimizer(c["optimizer"], model)
+
+
+def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict:
+    ds, tr, te, model, opt = build(c, device)
     sched = make_scheduler(c.get("schedule"), opt, c["epochs"])
     step = kfac.fisher_step if kfac.kfac_parts(opt) else train.standard_step
     h = train.fit(model, opt, tr, te, epochs=c["epochs"], scheduler=sched, step=step, device=device,
-                  max_steps=c.get("max_steps"), checkpoint=checkpoint, progress=progress,
-                  desc=label)
+                  max_steps=c.get("max_steps"), checkpoint=checkpoint, progress=progress, desc=label)
     return {**h.to_dict(), "device": device, "data_source": ds.source}
 
 

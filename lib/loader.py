@@ -40,10 +40,10 @@ class Loader:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.device = torch.device(device)
-        x = torch.from_numpy(np.ascontiguousarray(x))
-        x = x.unsqueeze(-1) if x.ndim == 3 else x                  # (N, H, W, C)
-        self.x = x.permute(0, 3, 1, 2).contiguous().to(self.device)  # (N, C, H, W) uint8
-        self.y = torch.from_numpy(np.asarray(y)).long().to(self.device)
+        x = x[..., None] if x.ndim == 3 else x                        # (N, H, W, C)
+        # one copy each, made by numpy (the data set's arrays are shared and read-only)
+        self.x = torch.from_numpy(np.ascontiguousarray(np.moveaxis(x, -1, 1))).to(self.device)  # (N, C, H, W) uint8
+        self.y = torch.from_numpy(np.array(y, dtype=np.int64)).to(self.device)
         mean, std = torch.tensor(mean), torch.tensor(std)
         if not augment.normalize:
             mean, std = torch.zeros_like(mean), torch.ones_like(std)

@@ -75,6 +75,13 @@ def separated(a, b, *, margin: float = 0.0) -> bool | None:
     return True if diff > margin + 2 * se else False if -diff > margin + 2 * se else None
 
 
+def all_hold(decisions) -> bool | None:
+    """Combine per-case decisions (True / False / None) of one claim: all True -> True; any False ->
+    False; otherwise None (inconclusive)."""
+    decisions = list(decisions)
+    return True if all(d is True for d in decisions) else False if any(d is False for d in decisions) else None
+
+
 class Claims:
     """The claims a chapter decides, each with its rule, evidence and computed verdict."""
 

@@ -10,12 +10,10 @@ import json
 
 import numpy as np
 import pandas as pd
-
-import torch
 import torch.nn.functional as F
 
-from lib import data, experiment, loader, report, train
-from lib.models.mixer import CONFIGS, MLPMixer
+from lib import experiment, report, train
+from lib.models.mixer import CONFIGS
 from lib.optim import kfac
 
 OPTIMIZERS = ("SGD", "Adam", "K-FAC")
@@ -176,20 +174,13 @@ def claim_sgd_best_on_pt(claims, item: str, acc: dict | None, reason: str) -> st
     if acc is None:
         return claims.add(item, text, rule=rule, evidence="", not_run=reason)
     v = [report.separated(acc["B/16-PT", "SGD"], acc["B/16-PT", o]) for o in ("K-FAC", "Adam")]
-    return claims.add(item, text, rule=rule, holds=True if all(x is True for x in v) else False if any(
-        x is False for x in v) else None, evidence=", ".join(f"{o} {report.mean_std(acc['B/16-PT', o])}" for o in OPTIMIZERS))
+    return claims.add(item, text, rule=rule, holds=report.all_hold(v), evidence=", ".join(f"{o} {report.mean_std(acc['B/16-PT', o])}" for o in OPTIMIZERS))
 
 
 def graft_alignment(P, model: str, spec: dict, *, steps: int = 10, seed: int = 0) -> float:
     """Mean over ``steps`` graft steps (from initialisation, on this profile's data) of the mean over
     tensors of cos(Δ_M, Δ_D): 1 means D's step points where M's does."""
-    kw = P.settings["models"][model]
-    ds = data.load("cifar10").subset(P.settings["n_train"], P.settings["n_test"], seed=0)
-    aug = loader.Augment(flip=True, **(P.settings["upsample"] if kw["image_size"] > 32 else {}))
-    batches = loader.Loader.for_split(ds, "train", batch_size=P.settings["batch"], augment=aug, seed=seed)
-    train.seed_everything(seed)
-    net = MLPMixer(**kw, num_classes=10)
-    opt = experiment.make_optimizer(spec, net)
+    _, batches, _, net, opt = experiment.build(config(P, data="cifar10", model=model, optimizer=spec, seed=seed))
     out = []
     for i, (xb, yb) in enumerate(batches):
         if i == steps:
