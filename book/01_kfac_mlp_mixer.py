@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import data, env, plots, profiles, report
+from lib import data, env, plots, profiles, report, train
 from lib.chapters import kfac_mixer as K
 
 P = profiles.check("01_kfac_mlp_mixer", profile=profile, only=only, seeds=seeds, device=device,
@@ -156,7 +156,7 @@ if P.wants("table2") and "cifar10" in available:
 # %%
 for item, models in (("fig2", ("S/16", "B/16", "B/16-PT")), ("fig3", ("S/4", "B/4"))):
     if P.wants(item) and "cifar10" in available:
-        frame = K.curves_frame({k: h for k, h in t2.items() if k[0] in models})
+        frame = train.histories_frame({k: h for k, h in t2.items() if k[0] in models})
         fig = plots.curves(frame, title=f"{item}: CIFAR-10 ({P.profile} profile)")
         report.save_figure(fig, P.chapter, item)
 
@@ -197,7 +197,7 @@ elif P.wants("table3"):
 
 # %%
 if P.wants("fig4") and "cifar100" in available:
-    fig = plots.curves(K.curves_frame(t3), title=f"fig4: CIFAR-100 ({P.profile} profile)")
+    fig = plots.curves(train.histories_frame(t3), title=f"fig4: CIFAR-100 ({P.profile} profile)")
     report.save_figure(fig, P.chapter, "fig4")
 
 # %% [markdown]

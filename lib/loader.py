@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torchvision.transforms.v2 as T
 
 from lib.data import Dataset
 
@@ -25,6 +26,7 @@ class Augment:
     crop_pad: int = 0             # zero-pad by this many pixels, then a random crop of the original size
     resize: int | None = None     # bilinear resize of the shorter side to this (e.g. 256) ...
     center_crop: int | None = None  # ... then a centre crop (e.g. 224), as the K-FAC paper upsamples
+    randaugment: tuple[int, int] | None = None  # (ops, magnitude): torchvision's RandAugment, per image, in uint8
     normalize: bool = True        # (x/255 - mean) / std per channel
 
 
@@ -86,6 +88,9 @@ class Loader:
             xb = resize(xb, a.resize)
         if a.center_crop:
             xb = center_crop(xb, a.center_crop)
+        if a.randaugment:   # draws from torch's global generator, which a checkpoint saves and restores
+            ra = T.RandAugment(*a.randaugment)
+            xb = torch.stack([ra(img) for img in xb])
         xb = xb.contiguous().float()                                   # NCHW; in uint8 the copy is 4× cheaper
         return xb.mul_(self.scale).add_(self.shift)
 
@@ -136,6 +141,8 @@ def torchvision_loader(ds: Dataset, split: str, *, batch_size: int, augment: Aug
         steps.append(T.Resize(augment.resize))
     if augment.center_crop:
         steps.append(T.CenterCrop(augment.center_crop))
+    if augment.randaugment:
+        steps.append(T.RandAugment(*augment.randaugment))
     steps.append(T.ToTensor())
     if augment.normalize:
         steps.append(T.Normalize(ds.spec.mean, ds.spec.std))

@@ -47,3 +47,22 @@ def curves(df, *, metrics=("test_acc", "test_loss"), hue: str = "optimizer", row
     g.set_titles("{row_name} · {col_name}")
     g.figure.suptitle(title, y=1.02)
     return g.figure
+
+
+def mosaics(panels: dict, *, title: str = "", cmap: str = "RdBu_r"):
+    """One panel per entry: a stack (k², n, n) of signed weight images tiled k×k, each panel scaled by its
+    own largest magnitude (white = 0)."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4), squeeze=False)
+    for ax, (name, stack) in zip(axes.flat, panels.items()):
+        k, n = int(round(len(stack) ** 0.5)), stack.shape[-1]
+        tiles = np.full((k * (n + 1) - 1, k * (n + 1) - 1), np.nan)
+        for i, img in enumerate(stack):
+            r, c = divmod(i, k)
+            tiles[r * (n + 1):r * (n + 1) + n, c * (n + 1):c * (n + 1) + n] = img
+        lim = np.nanmax(np.abs(tiles))
+        ax.imshow(tiles, cmap=cmap, vmin=-lim, vmax=lim)
+        ax.set_title(name, fontsize=9)
+        ax.axis("off")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

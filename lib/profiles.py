@@ -20,6 +20,25 @@ _S = dict(dim=64, depth=4, token_hidden=32, channel_hidden=256)
 _B = dict(dim=96, depth=6, token_hidden=48, channel_hidden=384)
 _T = dict(dim=16, depth=1, token_hidden=8, channel_hidden=32)
 
+
+def _resmlp_recipes(*, epochs: int, batch: int, augment: dict, full: dict, light: dict, teacher_epochs: int,
+                    teacher_lr: float, warmup: int) -> dict:
+    """Chapter 02's training recipes at one scale. ``modern``: the paper's (Lamb 5e-3, weight decay 0.2,
+    DeiT's warm-up + cosine) with the ``light`` regularisation; ``modern_full``: with DeiT's full
+    augmentation (``full``); ``old_fashioned``: ResNet's (SGD, lr 0.1 per 256 images, waterfall), for
+    90/400 of the epochs; ``sgd_same_epochs``: that recipe for all the epochs; ``teacher``: the convnet."""
+    sgd = dict(name="sgd", lr=0.1 * batch / 256, momentum=0.9, weight_decay=1e-4)
+    modern = dict(optimizer=dict(name="lamb", lr=5e-3, weight_decay=0.2), schedule=dict(name="cosine", warmup=warmup),
+                  epochs=epochs, **light)
+    return {"modern": modern, "modern_full": {**modern, **full},
+            "old_fashioned": {**modern, "optimizer": sgd, "schedule": "waterfall", "epochs": max(2, round(epochs * 90 / 400))},
+            "sgd_same_epochs": {**modern, "optimizer": sgd, "schedule": "waterfall"},
+            "teacher": dict(optimizer=dict(sgd, lr=teacher_lr, weight_decay=5e-4), schedule="cosine",
+                            epochs=teacher_epochs, augment=augment)}
+
+
+_DEIT = dict(regularize=dict(mixup=0.8, cutmix=1.0, smoothing=0.1, erasing=0.25), model_kwargs=dict(drop_path=0.1))
+
 # chapter -> its items in the paper's order, and per profile the settings it runs with.
 CHAPTERS: dict[str, dict] = {
     "00_data_and_tools": {
@@ -45,6 +64,37 @@ CHAPTERS: dict[str, dict] = {
                               "S/16": dict(image_size=56, patch=8, **_T), "B/16": dict(image_size=56, patch=8, **_T)},
                       upsample=dict(resize=64, center_crop=56), n_train=100, n_test=100, epochs=2, batch=50,
                       seeds=[0], c100_n_train=200, c100_epochs=1, kfac=dict(stats_every=1, inv_every=2)),
+    },
+    "02_resmlp": {
+        "items": ("table1", "table3", "training", "fig2", "fig3", "table4", "table5", "table6", "fig4"),
+        # paper: ResMLP-S12 itself on CIFAR-10 upsampled to 224 (ImageNet is not here), 400 epochs, batch 1024,
+        # DeiT's recipe in full; the teacher is the paper's RegNetY-16GF, trained in the chapter
+        "paper": dict(model=dict(dim=384, depth=12, image_size=224, patch=16), n_train=None, n_test=None, batch=1024,
+                      seeds=[0], recipes=_resmlp_recipes(
+                          epochs=400, batch=1024, warmup=5, teacher_epochs=100, teacher_lr=0.4,
+                          augment=dict(flip=True, crop_pad=4, resize=224),
+                          light={**_DEIT, "augment": dict(flip=True, crop_pad=4, resize=224, randaugment=[2, 9])},
+                          full={}),
+                      teacher=dict(model="regnet_y_16gf", model_kwargs={}), fig2=dict(layers=[0, 3, 7, 11], central=6),
+                      throughput=dict(batch=32, iters=50)),
+        # small: d=96 (1/4 of S12), 6 blocks (1/2), 4x4 patches on 32x32 images (64 patches: A is 64x64),
+        # 5,000 training images, 10 epochs; DeiT's augmentation only in the "modern_full" recipe
+        "small": dict(model=dict(dim=96, depth=6, image_size=32, patch=4), n_train=5000, n_test=2000, batch=64,
+                      seeds=[0, 1], recipes=_resmlp_recipes(
+                          epochs=10, batch=64, warmup=1, teacher_epochs=15, teacher_lr=0.05,
+                          augment=dict(flip=True, crop_pad=4),
+                          light=dict(regularize=dict(smoothing=0.1), augment=dict(flip=True, crop_pad=4)),
+                          full={**_DEIT, "augment": dict(flip=True, crop_pad=4, randaugment=[2, 9])}),
+                      teacher=dict(model="convnet", model_kwargs=dict(widths=[32, 64, 128])),
+                      fig2=dict(layers=[0, 2, 5], central=4), throughput=dict(batch=32, iters=5)),
+        "smoke": dict(model=dict(dim=16, depth=2, image_size=32, patch=8), n_train=100, n_test=100, batch=50,
+                      seeds=[0, 1], recipes=_resmlp_recipes(
+                          epochs=2, batch=50, warmup=1, teacher_epochs=1, teacher_lr=0.05,
+                          augment=dict(flip=True, crop_pad=4),
+                          light=dict(regularize=dict(smoothing=0.1), augment=dict(flip=True, crop_pad=4)),
+                          full={**_DEIT, "augment": dict(flip=True, crop_pad=4, randaugment=[2, 9])}),
+                      teacher=dict(model="convnet", model_kwargs=dict(widths=[8, 16])),
+                      fig2=dict(layers=[0, 1], central=2), throughput=dict(batch=2, iters=1)),
     },
 }
 

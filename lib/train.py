@@ -47,6 +47,13 @@ class History:
         return cls(**d)
 
 
+def histories_frame(runs: dict, keys=("model", "optimizer", "seed")):
+    """Long format for curve figures: one row per run and epoch, a run's dict key tuple spread over
+    the columns ``keys``."""
+    import pandas as pd
+    return pd.concat([h.frame().assign(**dict(zip(keys, k))) for k, h in runs.items()])
+
+
 def epochs_to_target(history: History, target: float, key: str = "test_acc") -> int | None:
     """The 0-based first epoch whose ``key`` reaches ``target``, or None if none does."""
     return next((e["epoch"] for e in history.epochs if e.get(key, -math.inf) >= target), None)
@@ -177,6 +184,7 @@ def _save(path, model, optimizer, scheduler, history: History) -> None:
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict() if scheduler is not None else None,
              "history": history.to_dict(), "torch_rng": torch.get_rng_state(),
+             "python_rng": random.getstate(), "numpy_rng": np.random.get_state(),   # timm's mixup/erasing draw here
              "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
     path = Path(path)
     tmp = path.with_suffix(".tmp")
@@ -194,6 +202,9 @@ def _resume(path, model, optimizer, scheduler) -> History:
     if scheduler is not None and state["scheduler"] is not None:
         scheduler.load_state_dict(state["scheduler"])
     torch.set_rng_state(state["torch_rng"])
+    if "python_rng" in state:
+        random.setstate(state["python_rng"])
+        np.random.set_state(state["numpy_rng"])
     if state["cuda_rng"] is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda_rng"])
     return History.from_dict(state["history"])

@@ -4,16 +4,12 @@ import pytest
 import timm
 import torch
 
+from lib.chapters.resmlp import PAPER_T1, PAPER_T3
 from lib.measure import complexity as cx
 from lib.models.resmlp import resmlp
 
 # Table 3 (and Table 1): (config, options, params ×1e6, FLOPs ×1e9 as multiply-adds), at 224×224
-TABLE3 = [("S12", {}, 15.4, 3.0), ("S24", {}, 30.0, 6.0), ("B24", {}, 115.7, 23.0),
-          ("S12", dict(norm="layernorm"), 15.4, 3.0), ("S12", dict(pooling="class_mlp"), 17.7, 3.0),
-          ("S12", dict(patch_comm="none"), 14.9, 2.8), ("S12", dict(patch_comm="mlp"), 18.6, 4.3),
-          ("S12", dict(patch_comm="conv3x3"), 30.8, 6.0), ("S12", dict(patch_comm="dwconv3x3"), 14.9, 2.8),
-          ("S12", dict(patch_comm="dsconv3x3"), 16.7, 3.2), ("S12", dict(patch=14), 15.6, 4.0),
-          ("S12", dict(patch=8), 22.1, 14.0), ("B24", dict(patch=8), 129.1, 100.2)]
+TABLE3 = [(config, options, p, f) for _, _, config, options, p, f, *_ in PAPER_T3]
 
 
 @pytest.mark.parametrize("name, options, p, f", TABLE3, ids=[f"{n}-{o}" for n, o, _, _ in TABLE3])
@@ -26,6 +22,13 @@ def test_params_and_flops_match_table3(name, options, p, f):
         assert abs(cx.flops(m) / 1e9 - f) / f < 0.02
     else:
         assert round(cx.flops(m) / 1e9, 1) == f
+
+
+@pytest.mark.parametrize("name", list(PAPER_T1))
+def test_table1_printed_counts(name):
+    m = resmlp(name)
+    assert round(cx.params(m) / 1e6) == PAPER_T1[name]["params"]
+    assert round(cx.flops(m) / 1e9, 1) == PAPER_T1[name]["flops"]
 
 
 def test_same_function_as_timm_resmlp():

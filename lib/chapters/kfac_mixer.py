@@ -126,11 +126,6 @@ def not_run_rows(model: str, paper: dict, reason: str) -> pd.DataFrame:
                           "ours": f"not run: {reason}"} for o in OPTIMIZERS])
 
 
-def curves_frame(runs: dict) -> pd.DataFrame:
-    """Long format for the curve figures: one row per (model, optimizer, seed, epoch)."""
-    return pd.concat([h.frame().assign(model=m, optimizer=o, seed=s) for (m, o, s), h in runs.items()])
-
-
 def mean_epochs(runs, model, label, target) -> float:
     """Seed-mean epochs to target, a run that never reaches it counting as its number of epochs."""
     hs = [h for (m, o, _), h in runs.items() if (m, o) == (model, label)]

@@ -22,6 +22,7 @@ applies the cross-channel MLP of Eq. (3). Two such layers add 2.36M parameters t
 from __future__ import annotations
 
 import torch
+from timm.layers import DropPath
 from torch import nn
 
 from lib.models.layers import Mlp, PatchEmbed
@@ -87,18 +88,19 @@ class CrossPatch(nn.Module):
 
 class ResMLPBlock(nn.Module):
     def __init__(self, *, dim: int, patches: int, init: float, norm: str = "affine", patch_comm: str = "linear",
-                 causal: bool = False):
+                 causal: bool = False, drop_path: float = 0.0):
         super().__init__()
         pre = (lambda: Affine(dim)) if norm == "affine" else (lambda: nn.LayerNorm(dim))
         self.norm1, self.cross_patch, self.post1 = pre(), CrossPatch(patch_comm, patches=patches, dim=dim,
                                                                       causal=causal), Affine(dim, init, beta=False)
         self.norm2, self.cross_channel, self.post2 = pre(), Mlp(dim, 4 * dim), Affine(dim, init, beta=False)
         self.patch_comm = patch_comm
+        self.drop = DropPath(drop_path) if drop_path else nn.Identity()      # stochastic depth (DeiT recipe)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:                      # (B, N², d)
         if self.patch_comm != "none":
-            x = x + self.post1(self.cross_patch(self.norm1(x)))               # Eq. (2)
-        return x + self.post2(self.cross_channel(self.norm2(x)))              # Eq. (3)
+            x = x + self.drop(self.post1(self.cross_patch(self.norm1(x))))   # Eq. (2)
+        return x + self.drop(self.post2(self.cross_channel(self.norm2(x))))  # Eq. (3)
 
 
 class ClassMLP(nn.Module):
@@ -125,7 +127,7 @@ class ClassMLP(nn.Module):
 class ResMLP(nn.Module):
     def __init__(self, *, dim: int, depth: int, num_classes: int, image_size: int = 224, patch: int = 16,
                  in_chans: int = 3, norm: str = "affine", pooling: str = "avg", patch_comm: str = "linear",
-                 causal: bool = False, init: float | None = None):
+                 causal: bool = False, init: float | None = None, drop_path: float = 0.0):
         super().__init__()
         if norm not in ("affine", "layernorm") or pooling not in ("avg", "class_mlp"):
             raise ValueError(f"norm must be affine|layernorm and pooling avg|class_mlp, got {norm!r}, {pooling!r}")
@@ -133,7 +135,7 @@ class ResMLP(nn.Module):
         self.patch_embed = PatchEmbed(image_size=image_size, patch=patch, dim=dim, in_chans=in_chans)
         n = self.patch_embed.tokens
         self.blocks = nn.Sequential(*[ResMLPBlock(dim=dim, patches=n, init=init, norm=norm, patch_comm=patch_comm,
-                                                  causal=causal) for _ in range(depth)])
+                                                  causal=causal, drop_path=drop_path) for _ in range(depth)])
         self.norm = Affine(dim) if norm == "affine" else nn.LayerNorm(dim)
         self.pool = ClassMLP(dim=dim, patches=n, init=init) if pooling == "class_mlp" else None
         self.head = nn.Linear(dim, num_classes)
