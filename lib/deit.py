@@ -32,8 +32,9 @@ class Regularize:
     def __post_init__(self):
         for k in ("mixup", "cutmix", "erasing", "smoothing"):
             v = getattr(self, k)
-            if not (isinstance(v, (int, float)) and v >= 0 and (k in ("mixup", "cutmix") or v < 1)):
-                raise ValueError(f"{k} must be >= 0 (and < 1 for erasing, smoothing), got {v!r}")
+            top = {"erasing": 1.0, "smoothing": 0.999}.get(k, float("inf"))   # a probability; a smoothing < 1
+            if not (isinstance(v, (int, float)) and 0 <= v <= top):
+                raise ValueError(f"{k} must be a number in [0, {top}], got {v!r}")
 
 
 class DeitStep:

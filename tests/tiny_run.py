@@ -1,4 +1,5 @@
-"""One small, fully seeded training run (dropout, shuffling, augmentation, momentum, a scheduler):
+"""One small, fully seeded training run (dropout, shuffling, augmentation, mixup and random erasing
+from timm — which draw from Python's and numpy's generators — momentum, a scheduler):
 used by the tests in-process and, for the kill-and-resume test, in a subprocess.
 
 ``python tests/tiny_run.py CHECKPOINT KILL_AT_EPOCH`` trains and SIGKILLs itself during that epoch's
@@ -14,7 +15,7 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest import TINY, tiny_arrays  # noqa: E402
 
-from lib import data, loader, train  # noqa: E402
+from lib import data, deit, loader, train  # noqa: E402
 
 EPOCHS = 5
 
@@ -34,8 +35,9 @@ def run(checkpoint=None, kill_at=None, epochs=EPOCHS, lr=0.05, max_steps=None):
             os.kill(os.getpid(), signal.SIGKILL)
         return {"weight_norm": float(model[1].weight.detach().norm())}
 
+    step = deit.DeitStep(deit.Regularize(mixup=0.4, smoothing=0.1, erasing=0.25), num_classes=3)
     return train.fit(model, opt, tr, te, epochs=epochs, scheduler=sched, checkpoint=checkpoint, measure=measure,
-                     progress=False, max_steps=max_steps)
+                     step=step, progress=False, max_steps=max_steps)
 
 
 if __name__ == "__main__":
