@@ -12,7 +12,9 @@ it; two chapters asking for the same config share the run. Example::
 Optional keys: ``"regularize"`` (``deit.Regularize`` fields: mixup, cutmix, smoothing, erasing),
 ``"distill": <the teacher's config>`` (DeiT hard-label distillation from that finished run), and
 ``"keep_weights": True``, which keeps the final weights as ``model.pt`` beside the run's result
-(``trained_model`` loads them).
+(``trained_model`` loads them), ``"init_from": <a finished config with kept weights>`` (start from
+those weights), and ``"mi": {"layers": [...], "output": name, "n": 1000}``, which measures I(H;Y)
+every epoch (``mi_lr.Probe``) and lets ``"schedule": {"name": "mi", "policy": {...}}`` set the rates.
 """
 from __future__ import annotations
 
@@ -22,12 +24,12 @@ from timm.optim import Lamb
 
 from lib import data, deit, loader, runs, train
 from lib.models import mixer
-from lib.models.convnets import ConvNet
+from lib.models.convnets import ConvNet, KerasCNN
 from lib.models.resmlp import ResMLP
-from lib.optim import kfac
+from lib.optim import kfac, mi_lr
 from lib.optim.graft import Graft
 
-MODELS = {"mixer": mixer.MLPMixer, "resmlp": ResMLP, "convnet": ConvNet,
+MODELS = {"mixer": mixer.MLPMixer, "resmlp": ResMLP, "convnet": ConvNet, "keras_cnn": KerasCNN,
           "regnet_y_16gf": torchvision.models.regnet_y_16gf}   # the ResMLP paper's distillation teacher
 
 
@@ -36,8 +38,10 @@ def make_optimizer(spec: dict, model: torch.nn.Module):
     "direction": spec, "restore_grad": True}``."""
     spec = dict(spec)
     name = spec.pop("name")
-    if name == "sgd":
-        return torch.optim.SGD(model.parameters(), **spec)
+    if name == "sgd":   # "groups": module names -> one parameter group each (layer-wise learning rates)
+        groups = spec.pop("groups", None)
+        params = [{"params": model.get_submodule(g).parameters()} for g in groups] if groups else model.parameters()
+        return torch.optim.SGD(params, **spec)
     if name == "adam":
         momentum = spec.pop("momentum", 0.9)                     # β1
         return torch.optim.Adam(model.parameters(), betas=(momentum, 0.999), **spec)
@@ -54,7 +58,9 @@ def make_optimizer(spec: dict, model: torch.nn.Module):
 def make_scheduler(spec: str | dict | None, optimizer, epochs: int):
     """Stepped per epoch. ``"multistep"``: ×0.1 at 50% and 75% of the epochs; ``"waterfall"``: ResNet's
     ×0.1 at epochs 30, 60, 80 of 90, scaled to ``epochs``; ``{"name": "cosine", "warmup": k}``: linear
-    warm-up over k epochs (from lr/(k+1)), then cosine to 0 (DeiT); None: constant."""
+    warm-up over k epochs (from lr/(k+1)), then cosine to 0 (DeiT); ``{"name": "warmup", "epochs": k,
+    "start_factor": f}``: linear from f·lr to lr over k epochs, then constant; None: constant.
+    (``{"name": "mi", ...}`` is built with its probe in ``_train``.)"""
     if spec is None:
         return None
     spec = {"name": spec} if isinstance(spec, str) else dict(spec)
@@ -69,7 +75,9 @@ def make_scheduler(spec: str | dict | None, optimizer, epochs: int):
         if not k:
             return cosine
         return lr.SequentialLR(optimizer, [lr.LinearLR(optimizer, 1 / (k + 1), total_iters=k), cosine], [k])
-    raise ValueError(f"unknown schedule {spec!r}; valid: multistep, waterfall, cosine, None")
+    if spec["name"] == "warmup":
+        return lr.LinearLR(optimizer, spec["start_factor"], total_iters=spec["epochs"])
+    raise ValueError(f"unknown schedule {spec!r}; valid: multistep, waterfall, cosine, warmup, mi, None")
 
 
 def build(c: dict, device: str = "cpu"):
@@ -84,6 +92,8 @@ def build(c: dict, device: str = "cpu"):
     model = MODELS[c["model"]](**c["model_kwargs"], num_classes=ds.spec.classes)
     if c.get("checkpoint"):
         mixer.load_pretrained(model, c["checkpoint"])
+    if c.get("init_from"):
+        model.load_state_dict(trained_model(c["init_from"]).state_dict())
     return ds, tr, te, model, make_optimizer(c["optimizer"], model)
 
 
@@ -106,11 +116,34 @@ def make_step(c: dict, num_classes: int, device: str):
     return None
 
 
+def mi_schedule(c: dict, ds, opt, device: str):
+    """The probe measuring I(H;Y) each epoch, and the scheduler it drives when the schedule is "mi"."""
+    probe = mi_lr.Probe(ds, **c["mi"], device=device)
+    spec = dict(c.get("schedule") or {}) if isinstance(c.get("schedule"), dict) else {}
+    if spec.get("name") != "mi":
+        return None, probe
+    sched = mi_lr.MIScheduler(opt, mi_lr.Policy(**spec["policy"]), keys=spec.get("keys"), ixy=probe.ixy,
+                              value_only_epochs=spec.get("value_only_epochs"))
+    for k, v in spec.get("history", {}).items():      # measurements carried over from the run it continues
+        sched.history[k] = list(v)
+
+    def measure(model, epoch):
+        record = probe(model, epoch)
+        sched.observe(record)
+        return {**record, **{f"lr_{i}": g["lr"] for i, g in enumerate(opt.param_groups)}}
+    return sched, measure
+
+
 def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict:
     ds, tr, te, model, opt = build(c, device)
-    sched = make_scheduler(c.get("schedule"), opt, c["epochs"])
+    measure = None
+    if c.get("mi"):
+        sched, measure = mi_schedule(c, ds, opt, device)
+        sched = sched or make_scheduler(c.get("schedule"), opt, c["epochs"])
+    else:
+        sched = make_scheduler(c.get("schedule"), opt, c["epochs"])
     step = kfac.fisher_step if kfac.kfac_parts(opt) else make_step(c, ds.spec.classes, device) or train.standard_step
-    h = train.fit(model, opt, tr, te, epochs=c["epochs"], scheduler=sched, step=step, device=device,
+    h = train.fit(model, opt, tr, te, epochs=c["epochs"], scheduler=sched, step=step, device=device, measure=measure,
                   max_steps=c.get("max_steps"), checkpoint=checkpoint, progress=progress, desc=label)
     if c.get("keep_weights"):
         torch.save(model.state_dict(), checkpoint.parent / "model.pt")

@@ -66,3 +66,19 @@ def mosaics(panels: dict, *, title: str = "", cmap: str = "RdBu_r"):
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def panel_grid(df, *, panels, row: str, hue: str = "seed", title: str = ""):
+    """A row of panels per ``row`` value (the paper's Figure 3 layout): each panel ``(x, y)`` draws y against
+    x, one line per ``hue`` value, points joined in epoch order."""
+    rows, df = list(dict.fromkeys(df[row])), df.assign(**{hue: df[hue].astype(str)})   # hue as categories
+    fig, axes = plt.subplots(len(rows), len(panels), figsize=(3.3 * len(panels), 2.5 * len(rows)), squeeze=False)
+    for i, r in enumerate(rows):
+        for j, (x, y) in enumerate(panels):
+            ax = axes[i, j]
+            sns.lineplot(df[df[row] == r], x=x, y=y, hue=hue, ax=ax, sort=False, estimator=None,
+                         marker=None if x == "epoch" else ".", legend=(i, j) == (0, 0), palette="deep")
+            ax.set_title(f"{r}: {y} vs {x}", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

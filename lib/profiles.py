@@ -96,6 +96,26 @@ CHAPTERS: dict[str, dict] = {
                       teacher=dict(model="convnet", model_kwargs=dict(widths=[8, 16])),
                       fig2=dict(layers=[0, 1], central=2), throughput=dict(batch=2, iters=1)),
     },
+    "04_mi_learning_rate": {
+        "items": ("fig1", "tiling", "fig3", "fig4", "fig5", "fig6"),
+        # per data set: training/test images and epochs (CIFAR-10: fixed and warm-up 200, dynamic 50); mi_n:
+        # samples of every I(H;Y); tile: copies of the samples behind IXY (the paper: one per conv filter);
+        # fig1_sizes / fig1_repeats: Figure 1's sample sizes; tiles: the tiling item's copies; bs_change: Figure 5
+        "paper": dict(mnist=dict(n_train=None, n_test=None, epochs=50), cifar10=dict(n_train=None, n_test=None, epochs=200,
+                      dynamic_epochs=50), batch=100, seeds=[0], mi_n=1000, layer_mi_n=1000, tile=32,
+                      fig1_sizes=[100, 250, 500, 1000, 2000, 4000, 8000], fig1_repeats=5, tiles=[1, 2, 4, 8, 32],
+                      bs_change=dict(at=3, batch=500, value_only=5)),
+        # MNIST 4,000 images x 12 epochs, CIFAR-10 4,000 x 12 (every run the same length); IXY tiled 4 times
+        # (= k+1 copies, where the tiled estimate saturates: the tiling item shows it); layer-wise I(H;Y) on 500
+        "small": dict(mnist=dict(n_train=4000, n_test=2000, epochs=12), cifar10=dict(n_train=4000, n_test=2000,
+                      epochs=12, dynamic_epochs=12), batch=100, seeds=[0, 1], mi_n=1000, layer_mi_n=500, tile=4,
+                      fig1_sizes=[100, 250, 500, 1000, 2000], fig1_repeats=3, tiles=[1, 2, 4, 8],
+                      bs_change=dict(at=3, batch=500, value_only=5)),
+        "smoke": dict(mnist=dict(n_train=200, n_test=100, epochs=3), cifar10=dict(n_train=200, n_test=100, epochs=3,
+                      dynamic_epochs=3), batch=50, seeds=[0, 1], mi_n=100, layer_mi_n=50, tile=2,
+                      fig1_sizes=[50, 100], fig1_repeats=2, tiles=[1, 2],
+                      bs_change=dict(at=1, batch=100, value_only=1)),
+    },
 }
 
 
