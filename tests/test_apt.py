@@ -102,3 +102,25 @@ def test_actcoolr_moves_one_every_th_of_the_way_then_reapplies():
     s.step()
     assert s.lr == pytest.approx(lr1 + (target - 0.1) / 100)
     assert actcoolr.target_temperature(0.5, 3.03, 1.0) == pytest.approx(1.515)
+
+
+def test_apt_step_measures_every_k_steps_per_epoch_and_feeds_the_scheduler():
+    from lib import train
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+    opt = torch.optim.SGD(m.parameters(), lr=0.5)
+    seen = []
+
+    class Recorder:
+        def observe(self, temps):
+            seen.append(temps)
+
+    step = apt.APTStep(train.standard_step, every=3, scheduler=Recorder())
+    x, y = torch.randn(32, 4), torch.randint(0, 2, (32,))
+    for _ in range(7):
+        step(m, opt, x, y, F.cross_entropy)
+    assert len(seen) == 3                                                 # steps 0, 3, 6
+    rec = step.epoch_record()
+    assert set(rec) == {"T:1", "T_mean"} and rec["T_mean"] == pytest.approx(np.mean([t["1"] for t in seen]))
+    step(m, opt, x, y, F.cross_entropy)
+    assert len(seen) == 4                                                 # a new epoch measures at its step 0
