@@ -31,7 +31,8 @@ class KerasCNN(nn.Module):
     """The classic Keras MNIST example CNN: conv 32 3×3 – conv 64 3×3 – max-pool 2 – dropout 0.25 – dense 128
     – dropout 0.5 – dense 10 (ReLU after every hidden layer). Chapter 04 takes it as the unstated model of
     the MI learning-rate paper's Figure 2 (an assumption: two conv and two dense learning-rate groups in its
-    Figure 6, ~99% on MNIST, ~63% on CIFAR-10). Its four layers are named ``conv1 conv2 dense1 dense2``."""
+    Figure 6, ~99% on MNIST, ~63% on CIFAR-10). Its four layers are named ``conv1 conv2 dense1 dense2``;
+    its ReLUs are modules (``relu1 relu2 relu3``) so that hooks can read them (chapter 03's temperature)."""
 
     LAYERS = ("conv1", "conv2", "dense1", "dense2")
 
@@ -41,8 +42,9 @@ class KerasCNN(nn.Module):
         side = (image_size - 4) // 2
         self.dense1, self.dense2 = nn.Linear(64 * side * side, 128), nn.Linear(128, num_classes)
         self.drop1, self.drop2 = nn.Dropout(0.25), nn.Dropout(0.5)
+        self.relu1, self.relu2, self.relu3 = nn.ReLU(), nn.ReLU(), nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(self.conv2(torch.relu(self.conv1(x))))
+        x = self.relu2(self.conv2(self.relu1(self.conv1(x))))
         x = self.drop1(nn.functional.max_pool2d(x, 2)).flatten(1)
-        return self.dense2(self.drop2(torch.relu(self.dense1(x))))      # logits; softmax is in the loss
+        return self.dense2(self.drop2(self.relu3(self.dense1(x))))      # logits; softmax is in the loss
