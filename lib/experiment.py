@@ -26,7 +26,8 @@ from lib import data, deit, loader, runs, train
 from lib.models import mixer
 from lib.models.convnets import ConvNet, KerasCNN
 from lib.models.resmlp import ResMLP
-from lib.optim import kfac, mi_lr
+from lib.measure import apt
+from lib.optim import actcoolr, kfac, mi_lr
 from lib.optim.graft import Graft
 
 MODELS = {"mixer": mixer.MLPMixer, "resmlp": ResMLP, "convnet": ConvNet, "keras_cnn": KerasCNN,
@@ -55,11 +56,18 @@ def make_optimizer(spec: dict, model: torch.nn.Module):
     raise ValueError(f"unknown optimizer {name!r}; valid: sgd, adam, lamb, kfac, graft")
 
 
-def make_scheduler(spec: str | dict | None, optimizer, epochs: int):
+PER_BATCH = ("onecycle", "cyclic", "actcoolr", "dynamic_actcoolr")
+
+
+def make_scheduler(spec: str | dict | None, optimizer, epochs: int, steps_per_epoch: int = 1):
     """Stepped per epoch. ``"multistep"``: ×0.1 at 50% and 75% of the epochs; ``"waterfall"``: ResNet's
     ×0.1 at epochs 30, 60, 80 of 90, scaled to ``epochs``; ``{"name": "cosine", "warmup": k}``: linear
     warm-up over k epochs (from lr/(k+1)), then cosine to 0 (DeiT); ``{"name": "warmup", "epochs": k,
     "start_factor": f}``: linear from f·lr to lr over k epochs, then constant; None: constant.
+    Stepped per batch (``PER_BATCH``): ``{"name": "onecycle", "max_lr", "pct_start", "base_momentum",
+    "max_momentum"}`` (torch's OneCycleLR), ``{"name": "cyclic", "base_lr", "max_lr", "step_size_up"}``
+    (CyclicLR), ``{"name": "actcoolr", "sigma", "t0", "gamma", "every"}`` and ``dynamic_actcoolr``
+    (``optim.actcoolr``; fed by the temperature measured every ``every`` steps).
     (``{"name": "mi", ...}`` is built with its probe in ``_train``.)"""
     if spec is None:
         return None
@@ -77,7 +85,18 @@ def make_scheduler(spec: str | dict | None, optimizer, epochs: int):
         return lr.SequentialLR(optimizer, [lr.LinearLR(optimizer, 1 / (k + 1), total_iters=k), cosine], [k])
     if spec["name"] == "warmup":
         return lr.LinearLR(optimizer, spec["start_factor"], total_iters=spec["epochs"])
-    raise ValueError(f"unknown schedule {spec!r}; valid: multistep, waterfall, cosine, warmup, mi, None")
+    total = epochs * steps_per_epoch
+    args = {k: v for k, v in spec.items() if k != "name"}
+    if spec["name"] == "onecycle":
+        return lr.OneCycleLR(optimizer, total_steps=total, **args)
+    if spec["name"] == "cyclic":
+        return lr.CyclicLR(optimizer, **args)
+    if spec["name"] == "actcoolr":
+        return actcoolr.ActCooLR(optimizer, total_steps=total, **args)
+    if spec["name"] == "dynamic_actcoolr":
+        return actcoolr.DynamicActCooLR(optimizer, total_steps=total, **args)
+    raise ValueError(f"unknown schedule {spec!r}; valid: multistep, waterfall, cosine, warmup, onecycle, cyclic, "
+                     "actcoolr, dynamic_actcoolr, mi, None")
 
 
 def build(c: dict, device: str = "cpu"):
@@ -136,15 +155,20 @@ def mi_schedule(c: dict, ds, opt, device: str):
 
 def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict:
     ds, tr, te, model, opt = build(c, device)
-    measure = None
+    measure, spec = None, c.get("schedule")
     if c.get("mi"):
         sched, measure = mi_schedule(c, ds, opt, device)
-        sched = sched or make_scheduler(c.get("schedule"), opt, c["epochs"])
+        sched = sched or make_scheduler(spec, opt, c["epochs"])
     else:
-        sched = make_scheduler(c.get("schedule"), opt, c["epochs"])
+        sched = make_scheduler(spec, opt, c["epochs"], len(tr))
     step = kfac.fisher_step if kfac.kfac_parts(opt) else make_step(c, ds.spec.classes, device) or train.standard_step
-    h = train.fit(model, opt, tr, te, epochs=c["epochs"], scheduler=sched, step=step, device=device, measure=measure,
-                  max_steps=c.get("max_steps"), checkpoint=checkpoint, progress=progress, desc=label)
+    if c.get("apt"):        # the activation pattern temperature every k steps, feeding ActCooLR when it is the schedule
+        step = apt.APTStep(step, every=c["apt"]["every"], scheduler=sched if hasattr(sched, "observe") else None)
+        measure = step.epoch_record
+    per = "batch" if isinstance(spec, dict) and spec.get("name") in PER_BATCH else "epoch"
+    h = train.fit(model, opt, tr, te, epochs=c["epochs"], scheduler=sched, scheduler_interval=per, step=step,
+                  device=device, measure=measure, max_steps=c.get("max_steps"), checkpoint=checkpoint,
+                  progress=progress, desc=label)
     if c.get("keep_weights"):
         torch.save(model.state_dict(), checkpoint.parent / "model.pt")
     return {**h.to_dict(), "device": device, "data_source": ds.source}
