@@ -23,7 +23,7 @@ import torchvision
 from timm.optim import Lamb
 
 from lib import data, deit, loader, runs, train
-from lib.models import mixer
+from lib.models import cifar_resnets, mixer
 from lib.models.convnets import ConvNet, KerasCNN
 from lib.models.resmlp import ResMLP
 from lib.measure import apt
@@ -31,6 +31,8 @@ from lib.optim import actcoolr, kfac, mi_lr
 from lib.optim.graft import Graft
 
 MODELS = {"mixer": mixer.MLPMixer, "resmlp": ResMLP, "convnet": ConvNet, "keras_cnn": KerasCNN,
+          "resnet_cifar": cifar_resnets.CifarResNet, "pyramidnet": cifar_resnets.pyramidnet,
+          "resnet18_cifar": cifar_resnets.resnet18_cifar, "vgg16_cifar": cifar_resnets.vgg16_cifar,
           "regnet_y_16gf": torchvision.models.regnet_y_16gf}   # the ResMLP paper's distillation teacher
 
 

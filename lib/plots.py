@@ -82,3 +82,29 @@ def panel_grid(df, *, panels, row: str, hue: str = "seed", title: str = ""):
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def heatmaps(panels: dict, *, xlabel: str, ylabel: str, title: str = "", cmap: str = "magma"):
+    """One heat map per entry (rows × columns arrays, row 0 at the bottom), each with its colour bar."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.7 * len(panels), 3), squeeze=False)
+    for ax, (name, a) in zip(axes.flat, panels.items()):
+        im = ax.imshow(a, aspect="auto", origin="lower", cmap=cmap)
+        ax.set_title(name, fontsize=8)
+        ax.set(xlabel=xlabel, ylabel=ylabel)
+        fig.colorbar(im, ax=ax, fraction=0.05)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def measured_and_fitted(df, *, x: str, measured: str, fitted: str, hue: str, col: str, title: str = "",
+                        logx: bool = True):
+    """Measured points and a fitted curve per ``hue`` value, a panel per ``col`` value."""
+    g = sns.relplot(df, x=x, y=measured, hue=hue, col=col, kind="scatter", height=3, palette="viridis")
+    for ax, name in zip(g.axes.flat, df[col].unique()):
+        for _, part in df[df[col] == name].groupby(hue):
+            ax.plot(part[x], part[fitted], lw=1, color="grey")
+    if logx:
+        g.set(xscale="log")
+    g.figure.suptitle(title, y=1.04)
+    return g.figure

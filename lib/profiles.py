@@ -96,6 +96,28 @@ CHAPTERS: dict[str, dict] = {
                       teacher=dict(model="convnet", model_kwargs=dict(widths=[8, 16])),
                       fig2=dict(layers=[0, 1], central=2), throughput=dict(batch=2, iters=1)),
     },
+    "03_actcoolr": {
+        "items": ("fig1", "fig2", "fig3", "table1", "fig4", "fig5", "table2", "sectionD"),
+        # resnet: the ResNet of Figures 1, 2, 5 and Section D (paper: ResNet-32); t2_models: Table 2's networks;
+        # range: per data set the model, constant rate, epochs and the epochs whose state is analysed
+        "paper": dict(n_train=dict(cifar10=None, fashion_mnist=None), n_test=None, batch=dict(cifar10=256, fashion_mnist=64),
+                      seeds=[0], resnet_depth=32, epochs=50, analysis_batch=512, t2_epochs=[25, 50],
+                      t2_models={"ResNet-18": ("resnet18_cifar", {}), "PyramidNet-110": ("pyramidnet", dict(depth=110))},
+                      range={"fashion_mnist": dict(model="keras_cnn", lr=0.1, epochs=200, points=[0, 10, 50, 200]),
+                             "cifar10": dict(model="vgg16_cifar", lr=0.05, epochs=300, points=[0, 30, 150, 300])}),
+        # small: ResNet-20 for ResNet-32 (and for Table 2's ResNet-18), PyramidNet-20 (alpha 48) for PyramidNet-110,
+        # 4,000 CIFAR-10 / 6,000 Fashion-MNIST images, 6 epochs; Table 2 at its 25-epoch hyperparameters
+        "small": dict(n_train=dict(cifar10=4000, fashion_mnist=6000), n_test=2000, batch=dict(cifar10=128, fashion_mnist=64),
+                      seeds=[0], resnet_depth=20, epochs=6, analysis_batch=256, t2_epochs=[6],
+                      t2_models={"ResNet-18": ("resnet_cifar", dict(depth=20)), "PyramidNet-110": ("pyramidnet", dict(depth=20))},
+                      range={"fashion_mnist": dict(model="keras_cnn", lr=0.1, epochs=6, points=[0, 2, 6]),
+                             "cifar10": dict(model="vgg16_cifar", lr=0.05, epochs=3, points=[0, 1, 3])}),
+        "smoke": dict(n_train=dict(cifar10=200, fashion_mnist=200), n_test=100, batch=dict(cifar10=50, fashion_mnist=50),
+                      seeds=[0], resnet_depth=8, epochs=2, analysis_batch=32, t2_epochs=[2],
+                      t2_models={"ResNet-18": ("resnet_cifar", dict(depth=8)), "PyramidNet-110": ("pyramidnet", dict(depth=8))},
+                      range={"fashion_mnist": dict(model="keras_cnn", lr=0.1, epochs=1, points=[0, 1]),
+                             "cifar10": dict(model="resnet_cifar", lr=0.05, epochs=1, points=[0, 1])}),
+    },
     "04_mi_learning_rate": {
         "items": ("fig1", "tiling", "fig3", "fig4", "fig5", "fig6"),
         # per data set: training/test images and epochs (CIFAR-10: fixed and warm-up 200, dynamic 50); mi_n:
