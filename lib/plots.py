@@ -26,11 +26,15 @@ def image_grid(images: np.ndarray, labels=None, *, cols: int = 8, title: str = "
     return fig
 
 
-def bars(df, *, x: str, y: str, hue: str | None = None, title: str = "", log: bool = False, ax=None):
-    """A seaborn bar chart of ``df`` (long format): bar = mean, whisker = min..max over the rows."""
+def bars(df, *, x: str, y: str, hue: str | None = None, title: str = "", log: bool = False, ax=None,
+         size=(7, 3)):
+    """A seaborn bar chart of ``df`` (long format): bar = mean, whisker = min..max over the rows; the
+    legend outside the axes."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3))
+        _, ax = plt.subplots(figsize=size)
     sns.barplot(df, x=x, y=y, hue=hue, ax=ax, errorbar=("pi", 100))
+    if hue is not None:
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.set_title(title)
     if log:
         ax.set_yscale("log")

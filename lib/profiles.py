@@ -86,7 +86,7 @@ CHAPTERS: dict[str, dict] = {
                           light=dict(regularize=dict(smoothing=0.1), augment=dict(flip=True, crop_pad=4)),
                           full={**_DEIT, "augment": dict(flip=True, crop_pad=4, randaugment=[2, 9])}),
                       teacher=dict(model="convnet", model_kwargs=dict(widths=[32, 64, 128])),
-                      fig2=dict(layers=[0, 2, 5], central=4), throughput=dict(batch=32, iters=5)),
+                      fig2=dict(layers=[0, 2, 5], central=4), throughput=dict(batch=32, iters=10)),
         "smoke": dict(model=dict(dim=16, depth=2, image_size=32, patch=8), n_train=100, n_test=100, batch=50,
                       seeds=[0, 1], recipes=_resmlp_recipes(
                           epochs=2, batch=50, warmup=1, teacher_epochs=1, teacher_lr=0.05,

@@ -99,8 +99,11 @@ def fit_rows(temps: list[dict[str, float]], lrs=actcoolr.LRS, *, last_only: bool
     """The erf model fitted to the mean (or the last layer's) temperature per rate, both conversions."""
     last = list(temps[0])[-1]
     t = np.array([d[last] if last_only else apt.mean_temperature(d) for d in temps])
-    sigma, mu = actcoolr.fit(lrs, t)
-    sigma_p, mu_p = actcoolr.fit(lrs, t, as_printed=True)
+    try:
+        sigma, mu = actcoolr.fit(lrs, t)
+        sigma_p, mu_p = actcoolr.fit(lrs, t, as_printed=True)
+    except (RuntimeError, ValueError):      # curve_fit found no fit (e.g. a diverged state): NaN, said so
+        sigma = mu = sigma_p = mu_p = float("nan")
     resid = float(np.sqrt(np.mean((actcoolr.erf_model(lrs, sigma, mu) - apt.temp2prob(t)) ** 2)))
     return {"sigma": sigma, "mu": mu, "rmse (probability)": resid, "sigma as printed": sigma_p, "mu as printed": mu_p,
             "temperatures": t}
