@@ -23,11 +23,13 @@ help: ## this list
 	@echo "  chapters and their cost (smoke / small on 2 CPU cores / paper on one GPU):"
 	@echo "    00_data_and_tools   ~20 s / ~1 min / ~1 min"
 	@echo "    01_kfac_mlp_mixer   ~15 s / ~46 min of training (38 runs) / ~15 runs x 100 epochs for Table 2 alone: days"
-	@echo "    02_resmlp           ~2 min / ~50 min (25 runs) / 25 runs of ResMLP-S12 x 400 epochs at 224: weeks"
-	@echo "    04_mi_learning_rate ~2 min / ~45 min (16 runs) / 12 runs of 50-200 epochs on full MNIST/CIFAR-10: ~1 day"
-	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac, resmlp, mi); items are"
-	@echo "  listed in lib/profiles.py (e.g. kfac: table2 fig2 fig3 table3 fig4 table4 quirks; resmlp: table1 table3"
-	@echo "  training fig2 fig3; mi: fig1 tiling fig3 fig4 fig5 fig6; data: datasets loader)"
+	@echo "    02_resmlp           ~2 min / ~55 min (27 runs) / 13 runs (ResMLP-S12 at 224, 90-400 epochs, and a RegNetY-16GF): weeks"
+	@echo "    03_actcoolr         ~1 min / ~30 min (21 runs, 6 range analyses) / ResNet-32, VGG-16 (300 epochs), ResNet-18 and PyramidNet-110: days"
+	@echo "    04_mi_learning_rate ~2 min / ~21 min (15 runs) / 15 runs of 50-200 epochs on full MNIST/CIFAR-10: ~1 day"
+	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac, resmlp, actcoolr, mi);"
+	@echo "  items are listed in lib/profiles.py (e.g. kfac: table2 fig2 fig3 table3 fig4 table4 quirks; resmlp: table1 table3"
+	@echo "  training fig2 fig3; actcoolr: fig1 fig2 fig3 table1 fig4 fig5 table2 sectionD; mi: fig1 tiling fig3 fig4 fig5"
+	@echo "  fig6; data: datasets loader)"
 	@echo "  variables: PROFILE=paper|small|smoke  DATA_MIRROR=<folder of .npz>  CHAPTER_TIMEOUT=$(CHAPTER_TIMEOUT)"
 
 setup: $(STAMP) ## create .venv from requirements.txt (~5 min, once)

@@ -14,7 +14,9 @@ Optional keys: ``"regularize"`` (``deit.Regularize`` fields: mixup, cutmix, smoo
 ``"keep_weights": True``, which keeps the final weights as ``model.pt`` beside the run's result
 (``trained_model`` loads them), ``"init_from": <a finished config with kept weights>`` (start from
 those weights), and ``"mi": {"layers": [...], "output": name, "n": 1000}``, which measures I(H;Y)
-every epoch (``mi_lr.Probe``) and lets ``"schedule": {"name": "mi", "policy": {...}}`` set the rates.
+every epoch (``mi_lr.Probe``) and lets ``"schedule": {"name": "mi", "policy": {...}}`` set the rates,
+and ``"apt": {"every": 10}``, which measures the activation pattern temperature every 10 steps
+(``apt.APTStep``) and feeds it to an ActCooLR schedule.
 """
 from __future__ import annotations
 
@@ -129,7 +131,7 @@ def trained_model(c: dict, device: str = "cpu") -> torch.nn.Module:
 
 
 def make_step(c: dict, num_classes: int, device: str):
-    """The training step a config asks for: K-FAC's, the DeiT recipe's (regularize / distill), or plain."""
+    """The DeiT recipe's step when the config asks for it (regularize / distill), else None (plain)."""
     if c.get("regularize") or c.get("distill"):
         teacher = trained_model(c["distill"], device) if c.get("distill") else None
         return deit.DeitStep(deit.Regularize(**c.get("regularize", {})), num_classes=num_classes, device=device,

@@ -77,3 +77,19 @@ def test_probe_measures_every_layer_of_the_keras_cnn(tiny):
     out = probe(model)
     assert set(out) == {"IHY_conv1", "IHY_dense1", "IHYLL", "IXY", "mi_time_s"} and out["IXY"] > 0
     assert model.training                                                               # mode restored
+
+
+def test_paper_profile_pushes_one_real_step_with_the_probe():
+    from lib import data, experiment, profiles
+    from lib.chapters import mi_lr as M
+    try:
+        data.load("mnist")
+    except data.DataError as e:
+        pytest.skip(str(e))
+    P = profiles.check("04_mi_learning_rate", profile="paper", seeds=[0], device="cpu", max_steps=1)
+    lr, sched = M.schedules("mnist")["policy 2"]
+    cfg = M.config(P, data="mnist", lr=lr, schedule=sched, seed=0)
+    assert (cfg["n_train"], cfg["epochs"], cfg["batch"], cfg["mi"]["n"]) == (None, 50, 100, 1000)
+    h = experiment.run_classifier(cfg, progress=False)
+    e = h.epochs[0]
+    assert len(h.epochs) == 1 and e["steps"] == 1 and e["lr"] == 0.001 and e["IXY"] == pytest.approx(2.30, abs=0.01)

@@ -127,6 +127,9 @@ def data_mi(ds, *, k: int = 3, tile: int = 1, split: str = "train") -> float:
     return mi.ksg(*mi.tile(x.reshape(len(x), -1) / 255.0, mi.one_hot(y, ds.spec.classes), tile), k=k)
 
 
+_IXY: dict = {}      # IXY per (data set, subset, k, tile), computed once per process
+
+
 class Probe:
     """The per-epoch measurement behind the policies: I(H;Y) of the named layers on a fixed subset of
     ``n`` training samples (the paper uses 1000), and the data's I(X;Y) on the same samples
@@ -136,10 +139,13 @@ class Probe:
     def __init__(self, ds, *, layers, output: str, n: int = 1000, k: int = 3, tile: int = 1, seed: int = 0,
                  device: str = "cpu"):
         sub = ds.subset(n, None, seed=seed)
+        key = (ds.name, ds.source, len(ds.y_train), n, seed, k, tile)       # the same subset, the same IXY
+        if key not in _IXY:
+            _IXY[key] = data_mi(sub, k=k, tile=tile)
         first = next(iter(loader.Loader.for_split(sub, "train", batch_size=len(sub.y_train), shuffle=False)))
         self.x, self.layers, self.output, self.k, self.device = first[0], list(layers), output, k, device
         self.onehot = mi.one_hot(sub.y_train, ds.spec.classes)
-        self.ixy = data_mi(sub, k=k, tile=tile)
+        self.ixy = _IXY[key]
 
     def _activation(self, name, out):
         return out.softmax(1) if name == self.output else torch.relu(out)
