@@ -124,3 +124,13 @@ def test_apt_step_measures_every_k_steps_per_epoch_and_feeds_the_scheduler():
     assert set(rec) == {"T:1", "T_mean"} and rec["T_mean"] == pytest.approx(np.mean([t["1"] for t in seen]))
     step(m, opt, x, y, F.cross_entropy)
     assert len(seen) == 4                                                 # a new epoch measures at its step 0
+
+
+def test_a_range_analysis_that_never_varies_is_not_fitted():
+    from lib.chapters.actcoolr import fit_rows
+    flat = [{"a": 5.0} for _ in actcoolr.LRS]                               # every pattern changes at every rate
+    f = fit_rows(flat)
+    assert f["identifiable"] is False and np.isnan(f["sigma"])
+    opt = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="sigma"):
+        actcoolr.ActCooLR(opt, sigma=f["sigma"], t0=3.0, gamma=1.0, total_steps=10)

@@ -95,10 +95,20 @@ def range_analysis(model, xb, yb, lrs=actcoolr.LRS) -> list[dict[str, float]]:
     return apt.range_analysis(model, opt, xb, yb, sgd_step, lrs)
 
 
+SPAN = 0.5   # a fit needs measured change probabilities spanning at least this much of [0, 1]
+
+
 def fit_rows(temps: list[dict[str, float]], lrs=actcoolr.LRS, *, last_only: bool = False) -> dict:
-    """The erf model fitted to the mean (or the last layer's) temperature per rate, both conversions."""
+    """The erf model fitted to the mean (or the last layer's) temperature per rate, both conversions.
+    When the measured probabilities span less than ``SPAN`` (e.g. every pattern changes at every rate),
+    σ and μ are not identifiable: they are NaN and ``identifiable`` is False."""
     last = list(temps[0])[-1]
     t = np.array([d[last] if last_only else apt.mean_temperature(d) for d in temps])
+    p = apt.temp2prob(t)
+    if p.max() - p.min() < SPAN:
+        return {"sigma": float("nan"), "mu": float("nan"), "rmse (probability)": float("nan"),
+                "sigma as printed": float("nan"), "mu as printed": float("nan"), "identifiable": False,
+                "temperatures": t}
     try:
         sigma, mu = actcoolr.fit(lrs, t)
         sigma_p, mu_p = actcoolr.fit(lrs, t, as_printed=True)
@@ -106,4 +116,4 @@ def fit_rows(temps: list[dict[str, float]], lrs=actcoolr.LRS, *, last_only: bool
         sigma = mu = sigma_p = mu_p = float("nan")
     resid = float(np.sqrt(np.mean((actcoolr.erf_model(lrs, sigma, mu) - apt.temp2prob(t)) ** 2)))
     return {"sigma": sigma, "mu": mu, "rmse (probability)": resid, "sigma as printed": sigma_p, "mu as printed": mu_p,
-            "temperatures": t}
+            "identifiable": True, "temperatures": t}

@@ -66,7 +66,7 @@ class ActCooLR:
 
     def __init__(self, optimizer, *, sigma: float, t0: float, gamma: float, total_steps: int, every: int = 10,
                  as_printed: bool = False):
-        if sigma <= 0 or t0 <= 0 or gamma <= 0 or total_steps < 1 or every < 1:
+        if not (sigma > 0 and t0 > 0 and gamma > 0) or total_steps < 1 or every < 1:   # NaN σ fails too
             raise ValueError(f"need sigma, t0, gamma > 0 and total_steps, every >= 1; got {sigma}, {t0}, {gamma}, "
                              f"{total_steps}, {every}")
         self.optimizer, self.sigma, self.t0, self.gamma = optimizer, sigma, t0, gamma
