@@ -1,0 +1,22 @@
+"""Chapter 03 at the paper profile: one real step of ResNet-32 on CIFAR-10 under ActCooLR, with the
+temperature measured on that step and fed to the scheduler."""
+import math
+
+import pytest
+
+from lib import data, profiles
+from lib.chapters import actcoolr as A
+
+
+def test_paper_profile_pushes_one_real_step_through_actcoolr():
+    try:
+        data.load("cifar10")
+    except data.DataError as e:
+        pytest.skip(str(e))
+    P = profiles.check("03_actcoolr", profile="paper", seeds=[0], device="cpu", max_steps=1)
+    assert P.settings["resnet_depth"] == 32 and P.settings["batch"]["cifar10"] == 256
+    cfg = A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=32), lr=0.1, seed=0,
+                   epochs=P.settings["epochs"], schedule=dict(name="actcoolr", sigma=1.2, t0=3.03, gamma=1.0, every=10))
+    h = A.run(P, cfg, "paper step")
+    e = h.epochs[0]
+    assert len(h.epochs) == 1 and e["steps"] == 1 and math.isfinite(e["T_mean"]) and e["T_mean"] > 0
