@@ -2,7 +2,7 @@
 forward passes of the same batch on those steps) over plain training: same model, data, batch, process;
 the two alternate and the median of each is kept. Goal: <= 1.15x.
 
-    .venv/bin/python benchmarks/apt.py [--batch 128] [--steps 40] [--repeats 3]
+    .venv/bin/python benchmarks/apt.py [--batch 64] [--steps 20] [--repeats 3]
 """
 import argparse
 import statistics
@@ -36,8 +36,8 @@ def seconds(step, model, opt, x, y, steps: int) -> float:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--steps", type=int, default=40)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--steps", type=int, default=20)
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
     device = env.default_device()
