@@ -31,3 +31,11 @@ def private_dirs(tmp_path, monkeypatch):
 @pytest.fixture
 def tiny() -> data.Dataset:
     return data.Dataset(name="tiny", source="synthetic", **tiny_arrays())
+
+
+def real_data(name: str) -> data.Dataset:
+    """The book's copy of a real data set, or skip the test (saying why) when ``make data`` has not run."""
+    try:
+        return data.load(name)
+    except data.DataError as e:
+        pytest.skip(f"{name} not in data/ ({e})")

@@ -4,15 +4,13 @@ import math
 
 import pytest
 
-from lib import data, profiles
+from conftest import real_data
+from lib import profiles
 from lib.chapters import actcoolr as A
 
 
 def test_paper_profile_pushes_one_real_step_through_actcoolr():
-    try:
-        data.load("cifar10")
-    except data.DataError as e:
-        pytest.skip(str(e))
+    real_data("cifar10")
     P = profiles.check("03_actcoolr", profile="paper", seeds=[0], device="cpu", max_steps=1)
     assert P.settings["resnet_depth"] == 32 and P.settings["batch"]["cifar10"] == 256
     cfg = A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=32), lr=0.1, seed=0,

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torchvision.io import encode_jpeg
 
-from conftest import tiny_arrays
+from conftest import real_data, tiny_arrays
 from lib import data
 
 
@@ -99,10 +99,7 @@ def test_subset_is_stratified_and_seeded(tiny):
 
 @pytest.mark.parametrize("name", data.NAMES)
 def test_real_data_sets_pass_their_checks(name):
-    try:
-        ds = data.load(name)
-    except data.DataError as e:
-        pytest.skip(f"{name} not in data/ ({e})")
+    ds = real_data(name)
     assert ds.x_train.dtype == np.uint8 and len(ds.y_train) == sum(ds.spec.train_counts)
     if name == "cifar100":
         assert ds.y_train_coarse.max() == 19

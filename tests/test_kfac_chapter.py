@@ -3,7 +3,8 @@ claim rules compute what they say."""
 import pandas as pd
 import pytest
 
-from lib import data, experiment, profiles, train
+from conftest import real_data
+from lib import experiment, profiles, train
 from lib.chapters import kfac_mixer as K
 from lib.models.mixer import CONFIGS
 
@@ -23,10 +24,7 @@ def test_paper_profile_configs_are_the_papers():
 
 
 def test_paper_profile_pushes_one_real_step_through_s16():
-    try:
-        data.load("cifar10")
-    except data.DataError as e:
-        pytest.skip(str(e))
+    real_data("cifar10")
     P = profiles.check(CH, profile="paper", seeds=[0], device="cpu", max_steps=1)
     cfg = K.config(P, data="cifar10", model="S/16", optimizer=K.optimizer_spec("K-FAC", P), seed=0)
     h = experiment.run_classifier(cfg, progress=False)

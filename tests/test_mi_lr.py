@@ -3,6 +3,7 @@ parameter groups, value-only tracking and checkpoint state, and the per-epoch pr
 import pytest
 import torch
 
+from conftest import real_data
 from lib.optim.mi_lr import MIScheduler, Policy
 
 P1 = Policy("change", lr_min=0.001, lr_max=0.1, gamma1=0.1, gamma2=1.0, eps=0.01)
@@ -80,12 +81,9 @@ def test_probe_measures_every_layer_of_the_keras_cnn(tiny):
 
 
 def test_paper_profile_pushes_one_real_step_with_the_probe():
-    from lib import data, experiment, profiles
+    from lib import experiment, profiles
     from lib.chapters import mi_lr as M
-    try:
-        data.load("mnist")
-    except data.DataError as e:
-        pytest.skip(str(e))
+    real_data("mnist")
     P = profiles.check("04_mi_learning_rate", profile="paper", seeds=[0], device="cpu", max_steps=1)
     lr, sched = M.schedules("mnist")["policy 2"]
     cfg = M.config(P, data="mnist", lr=lr, schedule=sched, seed=0)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import real_data
 from lib import data, experiment, profiles
 from lib.chapters import resmlp as R
 from lib.models.resmlp import ResMLP
@@ -106,10 +107,7 @@ def test_kept_weights_are_the_trained_model(monkeypatch):
 
 
 def test_paper_profile_pushes_one_real_step_of_s12_through_the_deit_recipe():
-    try:
-        data.load("cifar10")
-    except data.DataError as e:
-        pytest.skip(str(e))
+    real_data("cifar10")
     P = profiles.check(CH, profile="paper", seeds=[0], device="cpu", max_steps=1)
     cfg = R.config(P, model_kwargs=R.model_kwargs(P, {}), recipe="modern", seed=0)
     cfg.update(batch=8, n_test=16)      # one step at the paper's model, input size and recipe; a CPU-sized batch
