@@ -21,21 +21,35 @@ and ``"apt": {"every": 10}``, which measures the activation pattern temperature 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 import torchvision
 from timm.optim import Lamb
 
 from lib import data, deit, loader, runs, train
-from lib.models import cifar_resnets, mixer
+from lib.models import autoencoders, cifar_resnets, mixer
 from lib.models.convnets import ConvNet, KerasCNN
+from lib.models.efficientnet import OnFrozenEncoder, efficientnet_cifar
 from lib.models.resmlp import ResMLP
 from lib.measure import apt
-from lib.optim import actcoolr, kfac, mi_lr
+from lib.optim import actcoolr, kfac, mi_lr, sam
 from lib.optim.graft import Graft
 
 MODELS = {"mixer": mixer.MLPMixer, "resmlp": ResMLP, "convnet": ConvNet, "keras_cnn": KerasCNN,
           "resnet_cifar": cifar_resnets.CifarResNet, "pyramidnet": cifar_resnets.pyramidnet,
           "resnet18_cifar": cifar_resnets.resnet18_cifar, "vgg16_cifar": cifar_resnets.vgg16_cifar,
-          "regnet_y_16gf": torchvision.models.regnet_y_16gf}   # the ResMLP paper's distillation teacher
+          "regnet_y_16gf": torchvision.models.regnet_y_16gf,   # the ResMLP paper's distillation teacher
+          "swwae": autoencoders.SWWAE, "vae": autoencoders.VAE, "swwdirvae": autoencoders.SWWDirVAE,
+          "efficientnet_cifar": efficientnet_cifar}
+
+
+def latent_efficientnet(*, encoder: dict, num_classes: int, **kwargs) -> OnFrozenEncoder:
+    """The proposal's Figure 6: the trained (kept) β-SWWDirVAE run ``encoder``, frozen, feeding its latent
+    (``code``: K·E[z|x] reshaped) to ``efficientnet_cifar(**kwargs)``."""
+    enc = trained_model(encoder)
+    return OnFrozenEncoder(enc, efficientnet_cifar(in_chans=enc.latent_shape[0], num_classes=num_classes, **kwargs))
+
+
+MODELS["latent_efficientnet"] = latent_efficientnet
 
 
 def make_optimizer(spec: dict, model: torch.nn.Module):
@@ -54,10 +68,12 @@ def make_optimizer(spec: dict, model: torch.nn.Module):
         return Lamb(model.parameters(), **spec)
     if name == "kfac":
         return kfac.KFAC(model, **spec)
+    if name == "sam":                                            # Foret et al.; {"base": spec, "rho": .05}
+        return sam.SAM(make_optimizer(spec.pop("base"), model), **spec)
     if name == "graft":
         return Graft(make_optimizer(spec["magnitude"], model), make_optimizer(spec["direction"], model),
                      restore_grad=spec.get("restore_grad", True))
-    raise ValueError(f"unknown optimizer {name!r}; valid: sgd, adam, lamb, kfac, graft")
+    raise ValueError(f"unknown optimizer {name!r}; valid: sgd, adam, lamb, kfac, sam, graft")
 
 
 PER_BATCH = ("onecycle", "cyclic", "actcoolr", "dynamic_actcoolr")
@@ -107,7 +123,8 @@ def build(c: dict, device: str = "cpu"):
     """Data subset, train and test loaders, model and optimizer of a config, seeded by its seed."""
     ds = data.load(c["data"]).subset(c.get("n_train"), c.get("n_test"), seed=0)  # same subset for every seed
     aug = c.get("augment", {})
-    test_aug = loader.Augment(resize=aug.get("resize"), center_crop=aug.get("center_crop"))
+    test_aug = loader.Augment(resize=aug.get("resize"), center_crop=aug.get("center_crop"),
+                              normalize=aug.get("normalize", True))
     tr = loader.Loader.for_split(ds, "train", batch_size=c["batch"], augment=loader.Augment(**aug),
                                  seed=c["seed"], device=device)
     te = loader.Loader.for_split(ds, "test", batch_size=256, augment=test_aug, shuffle=False, device=device)
@@ -165,13 +182,16 @@ def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict
         sched = sched or make_scheduler(spec, opt, c["epochs"])
     else:
         sched = make_scheduler(spec, opt, c["epochs"], len(tr))
-    step = kfac.fisher_step if kfac.kfac_parts(opt) else make_step(c, ds.spec.classes, device) or train.standard_step
+    step = kfac.fisher_step if kfac.kfac_parts(opt) else sam.sam_step if isinstance(opt, sam.SAM) \
+        else autoencoders.objective_step if hasattr(model, "objective") \
+        else make_step(c, ds.spec.classes, device) or train.standard_step
+    loss_fn = autoencoders.mean_loss if getattr(model, "unsupervised", False) else F.cross_entropy
     if c.get("apt"):        # the activation pattern temperature every k steps, feeding ActCooLR when it is the schedule
         step = apt.APTStep(step, every=c["apt"]["every"], scheduler=sched if hasattr(sched, "observe") else None)
         measure = step.epoch_record
     per = "batch" if isinstance(spec, dict) and spec.get("name") in PER_BATCH else "epoch"
     h = train.fit(model, opt, tr, te, epochs=c["epochs"], scheduler=sched, scheduler_interval=per, step=step,
-                  device=device, measure=measure, max_steps=c.get("max_steps"), checkpoint=checkpoint,
+                  loss_fn=loss_fn, device=device, measure=measure, max_steps=c.get("max_steps"), checkpoint=checkpoint,
                   progress=progress, desc=label)
     if c.get("keep_weights"):
         torch.save(model.state_dict(), checkpoint.parent / "model.pt")

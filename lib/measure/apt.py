@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from lib.models.layers import frozen_batchnorm_stats
+
 
 def prob2temp(p_same: float) -> float:
     return -math.log2(p_same)
@@ -48,20 +50,18 @@ def relus(model: nn.Module) -> dict[str, nn.ReLU]:
 @contextlib.contextmanager
 def measuring(model: nn.Module):
     """Dropout off; BatchNorm on batch statistics without updating its running statistics."""
-    saved = [(m, m.training, getattr(m, "momentum", None)) for m in model.modules()]
+    saved = [(m, m.training) for m in model.modules()]
     for m in model.modules():
         if isinstance(m, nn.modules.dropout._DropoutNd):
             m.eval()
         elif isinstance(m, nn.modules.batchnorm._BatchNorm):
             m.train()
-            m.momentum = 0.0
     try:
-        yield model
+        with frozen_batchnorm_stats(model):
+            yield model
     finally:
-        for m, training, momentum in saved:
+        for m, training in saved:
             m.train(training)
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.momentum = momentum
 
 
 @torch.no_grad()

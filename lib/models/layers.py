@@ -1,5 +1,7 @@
-"""Pieces shared by the all-MLP models (MLP-Mixer, ResMLP): one implementation of each."""
+"""Pieces shared by several models (MLP-Mixer, ResMLP, SAM's and APT's extra passes): one implementation of each."""
 from __future__ import annotations
+
+import contextlib
 
 import torch
 from torch import nn
@@ -29,3 +31,17 @@ class Mlp(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(self.act(self.fc1(x)))
+
+
+@contextlib.contextmanager
+def frozen_batchnorm_stats(model: nn.Module):
+    """BatchNorm layers keep normalising with batch statistics in training mode but do not update their
+    running statistics (momentum 0) — for a second forward pass over the same batch (SAM, APT)."""
+    saved = [(m, m.momentum) for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for m, _ in saved:
+        m.momentum = 0.0
+    try:
+        yield model
+    finally:
+        for m, momentum in saved:
+            m.momentum = momentum
