@@ -108,6 +108,22 @@ def load(name: str) -> Dataset:
     return _load(name, str(path), path.stat().st_mtime_ns)
 
 
+def available(names) -> dict[str, Dataset]:
+    """The data sets among ``names`` that are here, printing each one's source or why it is missing
+    (a chapter's items that need a missing one say so and skip)."""
+    found = {}
+    for name in names:
+        try:
+            found[name] = load(name)
+            print(f"{name}: {found[name].source}")
+        except DataError as e:
+            print(f"{name}: not available ({e})")
+    return found
+
+
+NO_DATA = "{} is not in data/: run `make data` (DATA_MIRROR=<folder> on a machine without internet)"
+
+
 @functools.lru_cache(maxsize=4)
 def _load(name: str, path: str, mtime_ns: int) -> Dataset:
     """Read and check once per file version: a chapter's many runs share one read (~0.5 s, 184 MB)."""

@@ -156,6 +156,18 @@ def make_step(c: dict, num_classes: int, device: str):
     return None
 
 
+def choose_step(c: dict, model, opt, num_classes: int, device: str):
+    """The training step a run needs: K-FAC's, SAM's two passes, a supervised autoencoder's own objective
+    (unsupervised models return their loss from forward), the DeiT recipe's, or the plain one."""
+    if kfac.kfac_parts(opt):
+        return kfac.fisher_step
+    if isinstance(opt, sam.SAM):
+        return sam.sam_step
+    if hasattr(model, "objective") and not getattr(model, "unsupervised", False):
+        return autoencoders.objective_step
+    return make_step(c, num_classes, device) or train.standard_step
+
+
 def mi_schedule(c: dict, ds, opt, device: str):
     """The probe measuring I(H;Y) each epoch, and the scheduler it drives when the schedule is "mi"."""
     probe = mi_lr.Probe(ds, **c["mi"], device=device)
@@ -182,9 +194,7 @@ def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict
         sched = sched or make_scheduler(spec, opt, c["epochs"])
     else:
         sched = make_scheduler(spec, opt, c["epochs"], len(tr))
-    step = kfac.fisher_step if kfac.kfac_parts(opt) else sam.sam_step if isinstance(opt, sam.SAM) \
-        else autoencoders.objective_step if hasattr(model, "objective") \
-        else make_step(c, ds.spec.classes, device) or train.standard_step
+    step = choose_step(c, model, opt, ds.spec.classes, device)
     loss_fn = autoencoders.mean_loss if getattr(model, "unsupervised", False) else F.cross_entropy
     if c.get("apt"):        # the activation pattern temperature every k steps, feeding ActCooLR when it is the schedule
         step = apt.APTStep(step, every=c["apt"]["every"], scheduler=sched if hasattr(sched, "observe") else None)

@@ -112,3 +112,17 @@ def measured_and_fitted(df, *, x: str, measured: str, fitted: str, hue: str, col
         g.set(xscale="log")
     g.figure.suptitle(title, y=1.04)
     return g.figure
+
+
+def embeddings(panels: dict, *, title: str = "", names=None):
+    """One scatter per entry ``name -> (points (N, 2), labels (N,))``, coloured by class."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.6), squeeze=False)
+    for ax, (name, (points, labels)) in zip(axes.flat, panels.items()):
+        sc = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=3, alpha=0.7, rasterized=True)
+        ax.set(title=name, xticks=[], yticks=[])
+        ax.grid(False)
+    handles, lab = sc.legend_elements()
+    fig.legend(handles, names if names is not None else lab, loc="center right", frameon=False, fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 0.92, 1))
+    return fig

@@ -313,6 +313,12 @@ class SWWDirVAE(SWWAE):
         return self.lambda_rec * rec + self.lambda_m * mid + self.beta * kl / self.input_size
 
     @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """x̂ decoded from the posterior mean E[z|x] (and the encoder's switches)."""
+        xs, wheres, sizes = self.encode(x)
+        return self.decode(self.expand(self.latent.code(xs[-1].flatten(1))), wheres, sizes)[0]
+
+    @torch.no_grad()
     def code(self, x: torch.Tensor) -> torch.Tensor:
         """K·E[z|x] reshaped to ``latent_shape`` (mean 1 per element): what the proposal feeds EfficientNet."""
         return (self.latent.code(self.encode(x)[0][-1].flatten(1)) * self.latent.k).reshape(-1, *self.latent_shape)
