@@ -9,13 +9,18 @@ STAMP   := $(VENV)/.installed
 # PROFILE empty: paper with CUDA, else small. CHAPTER_TIMEOUT caps each executed chapter (raise it for paper).
 PROFILE ?=
 CHAPTER_TIMEOUT ?= 4h
+# JOBS: parallel workers for an item's independent runs (one GPU each); EXECUTOR: local | slurm | submitit-local
+JOBS ?= 1
+EXECUTOR ?= local
 export DATA_MIRROR
+export BOOK_JOBS = $(JOBS)
+export BOOK_EXECUTOR = $(EXECUTOR)
 
 CHAPTERS := $(sort $(wildcard book/[0-9][0-9]_*.py))
 NOTEBOOKS := $(CHAPTERS:.py=.ipynb)
 LIB := $(shell find lib -name '*.py')
 
-.PHONY: help setup data book html test bench clean distclean
+.PHONY: help setup data book html report list test bench clean distclean
 
 help: ## this list
 	@echo "The reproduction book — targets (cost: small profile on 2 CPU cores / paper profile on one GPU)"
@@ -56,9 +61,12 @@ book/%.ipynb: book/%.py $(LIB) | $(STAMP)
 	  -p profile "$(or $(strip $(PROFILE)),auto)"
 	mv build/nb/$*.out.ipynb $@
 
-reproduce-%: $(STAMP) ## one item, e.g. reproduce-kfac-table2: notebook and figures to build/reproduce/
-	@stem="$*"; short=$${stem%-*}; item=$${stem##*-}; src=$$(ls book/[0-9][0-9]_$${short}*.py 2>/dev/null | head -1); \
-	if [ -z "$$src" ] || [ "$$short" = "$$item" ]; then \
+reproduce-%: $(STAMP) ## one item, e.g. reproduce-kfac-table2 (notebook, figures to build/reproduce/); reproduce-table2: which chapters have it (CHAPTER=kfac runs it)
+	@stem="$*"; short=$${stem%-*}; item=$${stem##*-}; \
+	if [ "$$short" = "$$item" ]; then \
+	  if [ -z "$(CHAPTER)" ]; then $(PY) -m lib.book find $$item; exit $$?; fi; short="$(CHAPTER)"; fi; \
+	src=$$(ls book/[0-9][0-9]_$${short}*.py 2>/dev/null | head -1); \
+	if [ -z "$$src" ]; then \
 	  echo "usage: make reproduce-<chapter>-<item>; chapters: $(notdir $(CHAPTERS:.py=))"; exit 2; fi; \
 	name=$$(basename $$src .py); mkdir -p build/nb build/reproduce; \
 	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$$name.ipynb $$src && \
@@ -67,10 +75,16 @@ reproduce-%: $(STAMP) ## one item, e.g. reproduce-kfac-table2: notebook and figu
 	  -p profile "$(or $(strip $(PROFILE)),auto)" -y "only: [$$item]" && \
 	echo "done: build/reproduce/$$name-$$item.ipynb, figures in build/reproduce/figures/$$name/"
 
+list: $(STAMP) ## every item of every chapter with its status (verdicts, profile, runs waiting, not run and why)
+	@$(PY) -m lib.book list
+
+report: $(STAMP) ## REPORT.md and the README's results block, from figures/*/claims.csv (~5 s)
+	$(PY) -m lib.book report
+
 html: $(STAMP) ## render the executed notebooks and an index page to build/html/ (~1 min)
 	@mkdir -p build/html
-	$(VENV)/bin/jupyter nbconvert --to html --output-dir build/html $(NOTEBOOKS)
-	$(PY) -m lib.html build/html $(notdir $(NOTEBOOKS:.ipynb=.html))
+	$(VENV)/bin/jupyter nbconvert --to html --output-dir build/html $(wildcard $(NOTEBOOKS))
+	$(PY) -m lib.html build/html $(notdir $(patsubst %.ipynb,%.html,$(wildcard $(NOTEBOOKS))))
 
 test: $(STAMP) ## unit tests + every chapter at the smoke profile (~5 min)
 	$(PY) -m lib.data --allow-missing

@@ -91,12 +91,10 @@ if P.wants("table2") or P.wants("fig2") or P.wants("fig3"):
     else:
         s = P.settings["vae"]
         mnist = available["mnist"].subset(s["n_train"], s["n_test"], seed=0)
-        vaes = {}
-        for latent, name in (("gaussian", "GVAE"), ("dirichlet", "DirVAE")):
-            for seed in P.seeds:
-                cfg = S.vae_config(P, latent, seed)
-                S.run(P, cfg, f"{name} seed {seed}")
-                vaes[name, seed] = experiment.trained_model(cfg, P.device)
+        vae_cfgs = {(name, seed): S.vae_config(P, latent, seed)
+                    for latent, name in (("gaussian", "GVAE"), ("dirichlet", "DirVAE")) for seed in P.seeds}
+        experiment.run_many(vae_cfgs, device=P.device, label="table2")
+        vaes = {key: experiment.trained_model(cfg, P.device) for key, cfg in vae_cfgs.items()}
         knn = {("raw pixels", 0): S.knn_errors(*S.pixels(mnist, "train"), *S.pixels(mnist, "test", P.settings["knn_n_test"]))}
         for (name, seed), model in vaes.items():
             tr = S.codes(model, mnist, "train", normalize=False, device=P.device)
@@ -199,18 +197,19 @@ if P.wants("fig3") and "mnist" in available:
 
 # %%
 if P.wants("table1"):
-    t1_runs = {}
+    t1_cfgs = {}
     for name in P.settings["table1_data"]:
         if name not in available:
             claims.add("table1", f"SWWAE beats the same convnet on {name}", rule="—", evidence="",
                        not_run=data.NO_DATA.format(name))
             continue
         for seed in P.seeds:
-            t1_runs["SWWAE (λ_rec = 1, λ_M = 0.2)", name, seed] = S.run(P, S.swwae_config(P, name, decoder=True, seed=seed), f"SWWAE {name} {seed}")
-            t1_runs["convnet of same configuration", name, seed] = S.run(P, S.swwae_config(P, name, decoder=False, seed=seed), f"convnet {name} {seed}")
+            t1_cfgs["SWWAE (λ_rec = 1, λ_M = 0.2)", name, seed] = S.swwae_config(P, name, decoder=True, seed=seed)
+            t1_cfgs["convnet of same configuration", name, seed] = S.swwae_config(P, name, decoder=False, seed=seed)
             if name == "cifar10":
-                t1_runs["SWWAE, soft pooling (β = 10)", name, seed] = S.run(
-                    P, S.swwae_config(P, name, decoder=True, seed=seed, pool_beta=10.0), f"soft SWWAE {name} {seed}")
+                t1_cfgs["SWWAE, soft pooling (β = 10)", name, seed] = S.swwae_config(P, name, decoder=True, seed=seed,
+                                                                                     pool_beta=10.0)
+    t1_runs = experiment.run_many(t1_cfgs, device=P.device, label="table1")
     acc1 = pd.DataFrame([{"model": m, "data": d, "seed": s, "test acc": end_acc(h)} for (m, d, s), h in t1_runs.items()])
     if len(acc1):
         report.save_table(acc1, P.chapter, "table1_runs")
@@ -240,8 +239,8 @@ if P.wants("sam"):
     if "cifar10" not in available:
         claims.add("sam", "SAM lowers the test error", rule="—", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
     else:
-        sam_runs = {(opt, seed): S.run(P, S.swwae_config(P, "cifar10", decoder=False, seed=seed, sam=opt == "SAM"),
-                                       f"convnet {opt} {seed}") for opt in ("SGD", "SAM") for seed in P.seeds}
+        sam_runs = experiment.run_many({(opt, seed): S.swwae_config(P, "cifar10", decoder=False, seed=seed, sam=opt == "SAM")
+                                        for opt in ("SGD", "SAM") for seed in P.seeds}, device=P.device, label="sam")
         frame = train.histories_frame({(k[0], k[1], "convnet"): h for k, h in sam_runs.items()},
                                                  keys=("optimizer", "seed", "model"))
         report.save_table(frame, P.chapter, "sam_curves")
@@ -270,29 +269,27 @@ if P.wants("sam"):
 
 # %%
 if P.wants("proposal"):
-    prop_runs, knn_rows, encoders = {}, [], {}
-    for name in P.settings["proposal_data"]:
-        if name not in available:
-            claims.add("proposal", f"β-SWWDirVAE + EfficientNet + SAM beats EfficientNet + SAM on {name}", rule="—",
-                       evidence="", not_run=data.NO_DATA.format(name))
-            continue
+    names = [d for d in P.settings["proposal_data"] if d in available]
+    for name in set(P.settings["proposal_data"]) - set(names):
+        claims.add("proposal", f"β-SWWDirVAE + EfficientNet + SAM beats EfficientNet + SAM on {name}", rule="—",
+                   evidence="", not_run=data.NO_DATA.format(name))
+    enc_cfgs = {(name, beta): S.encoder_config(P, name, beta) for name in names for beta in P.settings["betas"]}
+    experiment.run_many(enc_cfgs, device=P.device, label="pre-training")          # step 1, then step 2:
+    prop_cfgs = {(f"β-SWWDirVAE (β = {beta}) + EfficientNet + SAM", name, seed):
+                 S.effnet_config(P, name, seed=seed, sam=True, encoder=enc) for (name, beta), enc in enc_cfgs.items()
+                 for seed in P.seeds}
+    prop_cfgs.update({(f"EfficientNet + {opt}", name, seed): S.effnet_config(P, name, seed=seed, sam=opt == "SAM")
+                      for name in names for seed in P.seeds for opt in ("SAM", "SGD")})
+    prop_runs = experiment.run_many(prop_cfgs, device=P.device, label="proposal")
+    knn_rows, encoders = [], {key: experiment.trained_model(cfg, P.device) for key, cfg in enc_cfgs.items()}
+    for name in names:
         sub = available[name].subset(P.settings["effnet"]["n_train"], P.settings["effnet"]["n_test"], seed=0)
         knn_rows.append({"data": name, "representation": "raw pixels",
                          "kNN error (%), k=5": S.knn_errors(*S.pixels(sub, "train"), *S.pixels(sub, "test"), ks=(5,))[5]})
         for beta in P.settings["betas"]:
-            enc = S.encoder_config(P, name, beta)
-            S.run(P, enc, f"β-SWWDirVAE β={beta} {name}")
-            encoders[name, beta] = experiment.trained_model(enc, P.device)
             tr, te = (S.codes(encoders[name, beta], sub, split, normalize=True, device=P.device) for split in ("train", "test"))
             knn_rows.append({"data": name, "representation": f"β-SWWDirVAE latent, β = {beta}",
                              "kNN error (%), k=5": S.knn_errors(*tr, *te, ks=(5,))[5]})
-            for seed in P.seeds:
-                prop_runs[f"β-SWWDirVAE (β = {beta}) + EfficientNet + SAM", name, seed] = S.run(
-                    P, S.effnet_config(P, name, seed=seed, sam=True, encoder=enc), f"proposal β={beta} {name} {seed}")
-        for seed in P.seeds:
-            for opt in ("SAM", "SGD"):
-                prop_runs[f"EfficientNet + {opt}", name, seed] = S.run(
-                    P, S.effnet_config(P, name, seed=seed, sam=opt == "SAM"), f"EfficientNet {opt} {name} {seed}")
     knn_latent = pd.DataFrame(knn_rows)
     if len(knn_latent):
         report.save_table(knn_latent, P.chapter, "proposal_knn")

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 import torchvision
 from timm.optim import Lamb
 
-from lib import data, deit, loader, runs, train
+from lib import data, deit, loader, parallel, runs, train
 from lib.models import autoencoders, cifar_resnets, mixer
 from lib.models.convnets import ConvNet, KerasCNN
 from lib.models.efficientnet import OnFrozenEncoder, efficientnet_cifar
@@ -212,3 +212,15 @@ def run_classifier(config: dict, *, device: str = "cpu", progress: bool = True, 
     """The History of this config: reused from the run store, resumed, or trained now."""
     result = runs.run(config, lambda c, ckpt: _train(c, ckpt, device, progress, label or c["kind"]))
     return train.History(epochs=result["epochs"], diverged=result["diverged"])
+
+
+def run_many(configs: dict, *, device: str = "cpu", jobs: int | None = None, executor: str | None = None,
+             label: str = "") -> dict:
+    """``{key: config}`` -> ``{key: History}`` for runs that do not depend on each other's results. With
+    ``JOBS`` > 1 or another ``EXECUTOR`` (``lib.parallel``) the unfinished ones are trained by parallel workers
+    first; every History is then read from the run store (serially trained when JOBS = 1)."""
+    jobs, executor = parallel.settings(jobs, executor)
+    todo = list({runs.key(c): c for c in configs.values() if runs.finished(c) is None}.values())
+    if todo and (jobs > 1 or executor != "local"):
+        parallel.execute(todo, jobs=jobs, executor=executor, device=device)
+    return {k: run_classifier(c, device=device, label=f"{label} {k}".strip()) for k, c in configs.items()}

@@ -40,7 +40,7 @@ def test_paper_profile_pushes_one_real_step_through_each_model():
     enc = S.encoder_config(P, "cifar10", 4.0)
     prop = S.effnet_config(P, "cifar10", seed=0, sam=True, encoder=enc)
     for cfg in (vae, sww, enc, prop):
-        h = S.run(P, cfg, cfg["kind"])
+        h = experiment.run_classifier(cfg, label=cfg["kind"])
         assert len(h.epochs) == 1 and h.epochs[0]["steps"] == 1 and math.isfinite(h.epochs[0]["train_loss"])
     model = experiment.build(prop)[3]
     assert isinstance(model, OnFrozenEncoder) and model.encoder.latent.k == 3 * 32 * 32

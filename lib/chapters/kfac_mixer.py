@@ -79,15 +79,11 @@ def config(P, *, data: str, model: str, optimizer: dict, seed: int, checkpoint: 
 
 
 def run_grid(P, *, data: str, models, optimizers: dict, seeds, checkpoint: str | None = None) -> dict:
-    """(model, optimizer label, seed) -> History, each run reused from the store when already done."""
-    out = {}
-    for model in models:
-        for label, spec in optimizers.items():
-            for seed in seeds:
-                cfg = config(P, data=data, model=model, optimizer=spec, seed=seed, checkpoint=checkpoint)
-                out[model, label, seed] = experiment.run_classifier(cfg, device=P.device,
-                                                                    label=f"{data} {model} {label} seed {seed}")
-    return out
+    """(model, optimizer label, seed) -> History, each run reused from the store when already done (the
+    unfinished ones trained by parallel workers with ``JOBS`` > 1: ``experiment.run_many``)."""
+    cfgs = {(model, label, seed): config(P, data=data, model=model, optimizer=spec, seed=seed, checkpoint=checkpoint)
+            for model in models for label, spec in optimizers.items() for seed in seeds}
+    return experiment.run_many(cfgs, device=P.device, label=data)
 
 
 def best(runs: dict, model: str, label: str) -> list[float]:

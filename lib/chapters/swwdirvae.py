@@ -14,7 +14,7 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 
-from lib import experiment, loader
+from lib import loader
 
 KS = (3, 5, 10)
 # Table 2 (Joo et al.): kNN error (%) on MNIST latent codes (K = 50), mean ± std
@@ -121,7 +121,3 @@ def knn_frame(rows: dict[tuple[str, int], dict[int, float]]) -> pd.DataFrame:
     """{(representation, seed): {k: error}} -> long frame (representation, seed, k, error (%))."""
     return pd.DataFrame([{"representation": r, "seed": s, "k": k, "error (%)": e}
                          for (r, s), errs in rows.items() for k, e in errs.items()])
-
-
-def run(P, cfg: dict, label: str):
-    return experiment.run_classifier(cfg, device=P.device, label=label)

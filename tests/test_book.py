@@ -1,0 +1,68 @@
+"""The book-wide report, item list and item look-up, from claims.csv files — and the committed README's
+results block is exactly what ``make report`` writes from the committed claims (it cannot drift)."""
+import shutil
+
+import pandas as pd
+import pytest
+
+from lib import ROOT, book, report
+
+
+def _claims(figures, chapter, rows):
+    d = figures / chapter
+    d.mkdir(parents=True)
+    pd.DataFrame([{"chapter": chapter, "item": i, "claim": c, "rule": "r", "evidence": e, "profile": "small",
+                   "verdict": v} for i, c, e, v in rows]).to_csv(d / "claims.csv", index=False)
+    (d / "provenance.json").write_text('{"device_name": "CPU: test"}')
+
+
+def test_report_has_a_row_per_claim_and_says_how_to_run_what_did_not(tmp_path):
+    figures = tmp_path / "figures"
+    _claims(figures, "01_kfac_mlp_mixer", [("table2", "K-FAC | wins", "92.1 vs 90.0", "reproduced"),
+                                          ("table2", "B/16-PT", "needs an ImageNet-21k checkpoint", "not run")])
+    _claims(figures, "05_swwdirvae", [("table2", "DirVAE beats GVAE", "5.9 vs 27", "not reproduced")])
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nintro\n{book.START}\nold\n{book.END}\n\n## More\ntext\n")
+    out = book.write_report(tmp_path / "REPORT.md", readme, figures)
+    text = out.read_text()
+    rows = [l for l in text.splitlines() if l.startswith("| 0")]
+    assert len(rows) == 3 and "1 reproduced, 1 not reproduced, 0 inconclusive, 1 not run" in text
+    assert "K-FAC \\| wins" in text                                  # a | in a claim does not break the table
+    assert "`make reproduce-kfac-table2 PROFILE=paper`" in text and "ImageNet-21k" in text
+    assert "[Table 2 — kNN on the latent codes (MNIST, K = 50)](book/05_swwdirvae.ipynb)" in text
+    r = readme.read_text()
+    assert r.startswith("# Title\n\nintro\n") and r.endswith("\n\n## More\ntext\n") and "old" not in r
+    assert sum(l.startswith("| 0") for l in r.splitlines()) == 3
+    book.write_report(tmp_path / "REPORT.md", readme, figures)
+    assert readme.read_text() == r                                   # idempotent
+    readme.write_text("no markers")
+    with pytest.raises(ValueError, match="markers"):
+        book.write_report(tmp_path / "R.md", readme, figures)
+
+
+def test_committed_readme_block_is_what_make_report_writes(tmp_path):
+    readme = tmp_path / "README.md"
+    shutil.copy(ROOT / "README.md", readme)
+    book.write_report(tmp_path / "REPORT.md", readme, ROOT / "figures")
+    assert readme.read_text() == (ROOT / "README.md").read_text(), "run `make report` and commit README.md"
+    assert (tmp_path / "REPORT.md").read_text() == (ROOT / "REPORT.md").read_text()
+
+
+def test_items_are_found_by_their_paper_names_and_listed_with_status(tmp_path):
+    found = book.find("table2")
+    assert set(found.chapter) >= {"01_kfac_mlp_mixer", "03_actcoolr", "05_swwdirvae"}
+    assert "make reproduce-kfac-table2" in set(found.target) and not len(book.find("fig99"))
+    assert book.section("05_swwdirvae", "fig3").startswith("Figure 3") and book.section("05_swwdirvae", "sam").startswith("SAM")
+    figures = tmp_path / "figures"
+    _claims(figures, "05_swwdirvae", [("table2", "c", "e", "reproduced"), ("sam", "c", "no CIFAR-10", "not run")])
+    (figures / "05_swwdirvae" / "fig2.png").write_bytes(b"")
+    status = book.list_items(figures).set_index(["chapter", "item"])["status"]
+    assert status["05_swwdirvae", "table2"].startswith("done at small: 1 reproduced")
+    assert status["05_swwdirvae", "sam"] == "not run: no CIFAR-10"
+    assert "fig2.png" in status["05_swwdirvae", "fig2"] and status["05_swwdirvae", "proposal"] == "not run (no output)"
+    assert status["01_kfac_mlp_mixer", "table2"].startswith("not run")
+
+
+def test_report_reads_the_chapters_figures(monkeypatch, tmp_path):
+    monkeypatch.setattr(report, "FIGURES", tmp_path)
+    assert len(book.claims()) == 0
