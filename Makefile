@@ -31,11 +31,11 @@ help: ## this list
 	@echo "    02_resmlp           ~2 min / ~55 min (27 runs) / 13 runs (ResMLP-S12 at 224, 90-400 epochs, and a RegNetY-16GF): weeks"
 	@echo "    03_actcoolr         ~1 min / ~30 min (21 runs, 6 range analyses) / ResNet-32, VGG-16 (300 epochs), ResNet-18 and PyramidNet-110: days"
 	@echo "    04_mi_learning_rate ~2 min / ~21 min (15 runs) / 15 runs of 50-200 epochs on full MNIST/CIFAR-10: ~1 day"
-	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac, resmlp, actcoolr, mi);"
-	@echo "  items are listed in lib/profiles.py (e.g. kfac: table2 fig2 fig3 table3 fig4 table4 quirks; resmlp: table1 table3"
-	@echo "  training fig2 fig3; actcoolr: fig1 fig2 fig3 table1 fig4 fig5 table2 sectionD; mi: fig1 tiling fig3 fig4 fig5"
-	@echo "  fig6; data: datasets loader)"
+	@echo "    05_swwdirvae        ~1 min / ~45 min (30 runs) / VAEs, SWWAEs, EfficientNet-B0 + SAM, 100-200 epochs: 2-3 days"
+	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac, resmlp, actcoolr, mi,"
+	@echo "  swwdirvae); make list shows every item and its status; make reproduce-table2 finds the chapters with a Table 2"
 	@echo "  variables: PROFILE=paper|small|smoke  DATA_MIRROR=<folder of .npz>  CHAPTER_TIMEOUT=$(CHAPTER_TIMEOUT)"
+	@echo "             JOBS=N (parallel workers, one GPU each)  EXECUTOR=local|slurm|submitit-local  CHAPTER=<short name>"
 
 setup: $(STAMP) ## create .venv from requirements.txt (~5 min, once)
 $(STAMP): requirements.txt

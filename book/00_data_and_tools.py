@@ -50,13 +50,7 @@ print(prov, "\nsettings:", P.settings)
 # reported and skipped.
 
 # %%
-available = {}
-for name in data.NAMES:
-    try:
-        available[name] = data.load(name)
-        print(f"{name:>14}: {available[name].source}")
-    except data.DataError as e:
-        print(f"{name:>14}: not available — {e}")
+available = data.available(data.NAMES)
 
 # %% [markdown]
 # A grid of training images per data set (a seeded random draw):

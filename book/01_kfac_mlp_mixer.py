@@ -74,13 +74,7 @@ print({k: v for k, v in P.settings.items() if k != "models"}, "| paper: 50,000 t
       "batch 64, K-FAC statistics every 10 steps and inverses every 100")
 
 # %%
-available = {}
-for name in ("cifar10", "cifar100"):
-    try:
-        available[name] = data.load(name).source
-    except data.DataError as e:
-        print(f"{name}: not available ({e})")
-print(available)
+available = data.available(("cifar10", "cifar100"))
 PT_REASON = "no ImageNet Mixer-B/16 checkpoint on this machine (pass `checkpoint=`)"
 
 # %% [markdown]

@@ -68,13 +68,7 @@ display(pd.DataFrame({"paper": {**paper["model"], "train images": "ImageNet 1.28
 display(pd.DataFrame({name: {k: v for k, v in r.items()} for name, r in P.settings["recipes"].items()}).T)
 
 # %%
-try:
-    available = {"cifar10": data.load("cifar10").source}
-except data.DataError as e:
-    available = {}
-    print(f"cifar10: not available ({e}); the training items say 'not run'")
-print(available)
-NO_DATA = "CIFAR-10 is not in data/: run `make data` (DATA_MIRROR=<folder> on a machine without internet)"
+available = data.available(("cifar10",))    # without it the training items say "not run"
 
 # %% [markdown]
 # ## Table 1 — complexity of ResMLP-S12 and S24
@@ -307,7 +301,7 @@ if P.wants("fig3") and "cifar10" in available:
 # %%
 for item in ("table3", "training", "fig2", "fig3"):
     if P.wants(item) and "cifar10" not in available:
-        claims.add(item, f"{item} at CIFAR scale", rule="", evidence="", not_run=NO_DATA)
+        claims.add(item, f"{item} at CIFAR scale", rule="", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
 
 # %% [markdown]
 # ## Tables 4–6 and Figure 4 — not run here

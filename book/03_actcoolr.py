@@ -64,14 +64,7 @@ print(prov)
 display(pd.DataFrame({"paper": profiles.CHAPTERS[P.chapter]["paper"], f"ours ({P.profile})": P.settings}).astype(str))
 
 # %%
-available = {}
-for name in ("cifar10", "fashion_mnist"):
-    try:
-        available[name] = data.load(name).source
-    except data.DataError as e:
-        print(f"{name}: not available ({e})")
-print(available)
-NO_DATA = "{} is not in data/: run `make data` (DATA_MIRROR=<folder> on a machine without internet)"
+available = data.available(("cifar10", "fashion_mnist"))
 S, s0 = P.settings, P.seeds[0]
 steps_per_epoch = -(-(S["n_train"]["cifar10"] or 50000) // S["batch"]["cifar10"])
 
@@ -150,7 +143,7 @@ if any(P.wants(i) for i in ("fig3", "table1", "fig4")):
     fits, curves = [], []
     for name, r in S["range"].items():
         if name not in available:
-            print(NO_DATA.format(name))
+            print(data.NO_DATA.format(name))
             continue
         xb, yb = A.analysis_batch(P, name, S["analysis_batch"], P.device)
         kw = dict(in_chans=1, image_size=28) if r["model"] == "keras_cnn" else {}
@@ -319,7 +312,7 @@ if P.wants("sectionD") and "cifar10" in available:
 # %%
 for item in ("fig1", "fig2", "fig5", "table2", "sectionD"):
     if P.wants(item) and "cifar10" not in available:
-        claims.add(item, item, rule="", evidence="", not_run=NO_DATA.format("CIFAR-10"))
+        claims.add(item, item, rule="", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
 if P.wants("fig3"):
     claims.add("fig3", "the erf model also fits PyramidNet-41 on Tiny ImageNet", rule="", evidence="",
                not_run="Tiny ImageNet is not on this machine")

@@ -73,14 +73,7 @@ paper = profiles.CHAPTERS[P.chapter]["paper"]
 display(pd.DataFrame({"paper": {k: v for k, v in paper.items()}, f"ours ({P.profile})": P.settings}).astype(str))
 
 # %%
-available = {}
-for name in ("mnist", "cifar10"):
-    try:
-        available[name] = data.load(name)
-        print(f"{name}: {available[name].source}")
-    except data.DataError as e:
-        print(f"{name}: not available ({e})")
-NO_DATA = "{} is not in data/: run `make data` (DATA_MIRROR=<folder> on a machine without internet)"
+available = data.available(("mnist", "cifar10"))
 
 # %% [markdown]
 # ## Figure 1 — IXY against sample size
@@ -200,7 +193,7 @@ if P.wants("fig3") and "mnist" in available:
     claims.add("fig3", "test accuracy rises with IHYLL", rule="Spearman ρ(IHYLL, test acc) > 0.5 (< 0 refutes)",
                evidence=ev, holds=holds)
 elif P.wants("fig3"):
-    claims.add("fig3", "MNIST runs", rule="", evidence="", not_run=NO_DATA.format("MNIST"))
+    claims.add("fig3", "MNIST runs", rule="", evidence="", not_run=data.NO_DATA.format("MNIST"))
 
 # %% [markdown]
 # What the policies did with the rate, and what the MI measurement cost per epoch (goal: ≤ 10% of the
@@ -225,7 +218,7 @@ if P.wants("fig4") and "cifar10" in available:
     r4 = run_four("cifar10", P.seeds[:1] if P.profile != "paper" else P.seeds)
     display(four_runs_items("cifar10", r4, "fig4", margin=0.0 if P.profile == "paper" else 1.0))
 elif P.wants("fig4"):
-    claims.add("fig4", "CIFAR-10 runs", rule="", evidence="", not_run=NO_DATA.format("CIFAR-10"))
+    claims.add("fig4", "CIFAR-10 runs", rule="", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
 
 # %% [markdown]
 # ## Figure 5 — a batch-size change during training

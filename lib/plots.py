@@ -95,6 +95,7 @@ def heatmaps(panels: dict, *, xlabel: str, ylabel: str, title: str = "", cmap: s
         im = ax.imshow(a, aspect="auto", origin="lower", cmap=cmap)
         ax.set_title(name, fontsize=8)
         ax.set(xlabel=xlabel, ylabel=ylabel)
+        ax.grid(False)                                   # the theme's grid would cross the cells
         fig.colorbar(im, ax=ax, fraction=0.05)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lib import env
+from lib import env, parallel
 from lib.models.mixer import CONFIGS as MIXER
 
 PROFILES = ("paper", "small", "smoke")
@@ -220,5 +220,6 @@ def check(chapter: str, *, profile: str | None = None, only=None, seeds=None, de
         raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {seeds!r}")
     if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
         raise ValueError(f"max_steps must be None or a positive integer, got {max_steps!r}")
+    parallel.settings()                 # JOBS / EXECUTOR from the environment, checked before any compute
     return Params(chapter=chapter, profile=profile, items=items, seeds=seeds, device=env.check_device(device),
                   max_steps=max_steps, settings=dict(spec[profile]))

@@ -71,6 +71,25 @@ def test_range_analysis_restores_the_state_and_rises_with_the_rate():
     assert temps == sorted(temps) and temps[0] < 0.05 < temps[-1]          # monotone in the rate
 
 
+def test_range_analysis_with_dropout_repeats_exactly_and_keeps_the_callers_rng():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 3))
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    x, y = torch.randn(128, 10), torch.randint(0, 3, (128,))
+
+    def step(model, opt, xb, yb):
+        opt.zero_grad()
+        F.cross_entropy(model(xb), yb).backward()
+        opt.step()
+
+    before = torch.get_rng_state()
+    first = apt.range_analysis(m, opt, x, y, step, [1e-2, 1.0])
+    assert torch.equal(before, torch.get_rng_state())
+    torch.rand(5)                                                          # another random state ...
+    assert apt.range_analysis(m, opt, x, y, step, [1e-2, 1.0]) == first    # ... the same analysis
+    assert apt.range_analysis(m, opt, x, y, step, [1e-2, 1.0], seed=1) != first
+
+
 def test_erf_fit_recovers_sigma_and_mu_and_conversions_differ_as_stated():
     sigma, mu = 1.3, math.log(0.5)
     p = actcoolr.erf_model(actcoolr.LRS, sigma, mu)

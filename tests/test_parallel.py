@@ -79,3 +79,10 @@ def test_bad_jobs_or_executor_fail_before_any_run():
         parallel.settings(0, None)
     with pytest.raises(ValueError, match="EXECUTOR"):
         parallel.settings(2, "kubernetes")
+
+
+def test_a_bad_jobs_setting_fails_when_the_chapter_checks_its_parameters(monkeypatch):
+    from lib import profiles
+    monkeypatch.setenv("BOOK_JOBS", "two")
+    with pytest.raises(ValueError, match="JOBS must be a positive integer"):
+        profiles.check("05_swwdirvae", profile="smoke")

@@ -120,16 +120,20 @@ def mean_temperature(temps: dict[str, float]) -> float:
     return float(np.mean(list(temps.values())))
 
 
-def range_analysis(model: nn.Module, optimizer, xb, yb, step, lrs) -> list[dict[str, float]]:
+def range_analysis(model: nn.Module, optimizer, xb, yb, step, lrs, *, seed: int = 0) -> list[dict[str, float]]:
     """From one model state: one ``step`` at each learning rate on the same batch, each from that state
-    (model and optimizer restored after every step); per rate, the per-layer temperatures."""
+    (model and optimizer restored after every step); per rate, the per-layer temperatures. Every step draws
+    its randomness (dropout) from ``seed``, so the rates differ only in the rate, and the analysis repeats
+    exactly; the caller's random state is left as it was."""
     model_state, opt_state = copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict())
     out = []
     try:
         for lr in lrs:
             for g in optimizer.param_groups:
                 g["lr"] = float(lr)
-            out.append(same_batch_step(model, optimizer, xb, yb, step)[1])
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                out.append(same_batch_step(model, optimizer, xb, yb, step)[1])
             model.load_state_dict(model_state)
             optimizer.load_state_dict(opt_state)
     finally:
