@@ -71,7 +71,7 @@ def encoder_config(P, data: str, beta: float, seed: int = 0) -> dict:
 def effnet_config(P, data: str, *, seed: int, sam: bool, encoder: dict | None = None) -> dict:
     """EfficientNet-B0 (scaled as the profile says) on images, or — the proposal — on a frozen encoder's latent."""
     s = P.settings["effnet"]
-    net = dict(width=s["width"], depth=s["depth"])
+    net = dict(width=s["width"], depth=s["depth"], dropout=s["dropout"], stochastic_depth=s["dropout"])
     model, kw = ("latent_efficientnet", dict(encoder=encoder, stem_stride=1, **net)) if encoder else \
         ("efficientnet_cifar", dict(stem_stride=s["stem_stride"], **net))
     opt = _sgd(s["lr"])
@@ -81,13 +81,18 @@ def effnet_config(P, data: str, *, seed: int, sam: bool, encoder: dict | None = 
 
 
 @torch.no_grad()
-def codes(model: torch.nn.Module, ds, split: str, *, normalize: bool, device: str = "cpu", n: int | None = None):
-    """``model.code`` of a split's images (its first ``n``), flattened: (N, K) and the labels."""
+def codes(model: torch.nn.Module, ds, split: str, *, normalize: bool, device: str = "cpu", n: int | None = None,
+          sample: bool = False):
+    """``model.code`` of a split's images (its first ``n``), flattened: (N, K) and the labels; ``sample``: one
+    draw from q(z|x) per image (seeded) instead of the posterior mean."""
     x, y = (ds.x_train, ds.y_train) if split == "train" else (ds.x_test, ds.y_test)
     it = loader.Loader(x[:n], y[:n], batch_size=500, mean=ds.spec.mean, std=ds.spec.std, shuffle=False,
                        augment=loader.Augment(normalize=normalize), device=device)
     model = model.to(device).eval()
-    return torch.cat([model.code(xb).flatten(1).float().cpu() for xb, _ in it]).numpy(), y[:n]
+    kw = {"sample": True} if sample else {}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return torch.cat([model.code(xb, **kw).flatten(1).float().cpu() for xb, _ in it]).numpy(), y[:n]
 
 
 def knn_errors(train: np.ndarray, y_train, test: np.ndarray, y_test, ks=KS) -> dict[int, float]:

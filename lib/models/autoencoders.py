@@ -275,8 +275,10 @@ class VAE(nn.Module):
         return rec + self.beta * kl
 
     @torch.no_grad()
-    def code(self, x: torch.Tensor) -> torch.Tensor:
-        return self.latent.code(self.encoder(x))
+    def code(self, x: torch.Tensor, sample: bool = False) -> torch.Tensor:
+        """The posterior mean, or (``sample``) one draw z ~ q(z|x)."""
+        h = self.encoder(x)
+        return self.latent(h)[0] if sample else self.latent.code(h)
 
     def decoder_weight_norms(self) -> torch.Tensor:
         """‖W_{:,k}‖ of the first decoder layer per latent dimension (Joo et al.'s component collapsing)."""

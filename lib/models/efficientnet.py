@@ -13,11 +13,13 @@ from torchvision.models.efficientnet import EfficientNet, _efficientnet_conf
 
 
 def efficientnet_cifar(*, num_classes: int, in_chans: int = 3, stem_stride: int = 1, width: float = 1.0,
-                       depth: float = 1.0, dropout: float = 0.2) -> EfficientNet:
+                       depth: float = 1.0, dropout: float = 0.2, stochastic_depth: float = 0.2) -> EfficientNet:
+    """B0's dropout before the head and stochastic depth (0.2 each) unless set."""
     if stem_stride not in (1, 2) or width <= 0 or depth <= 0:
         raise ValueError(f"stem_stride must be 1 or 2 and width, depth > 0; got {stem_stride}, {width}, {depth}")
     setting, last_channel = _efficientnet_conf("efficientnet_b0", width_mult=width, depth_mult=depth)
-    model = EfficientNet(setting, dropout, num_classes=num_classes, last_channel=last_channel)
+    model = EfficientNet(setting, dropout, stochastic_depth_prob=stochastic_depth, num_classes=num_classes,
+                         last_channel=last_channel)
     stem = model.features[0][0]
     model.features[0][0] = nn.Conv2d(in_chans, stem.out_channels, 3, stride=stem_stride, padding=1, bias=False)
     return model
