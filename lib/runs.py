@@ -50,7 +50,7 @@ def run(config: dict, job: Callable[[dict, Path], dict], *, root: Path | None = 
     ``job`` must be a deterministic function of the config; it resumes from ``checkpoint_path``
     when a killed attempt left one there. Its result must be JSON-serialisable.
     """
-    d = run_dir(config, root)
+    d, waiting = run_dir(config, root), False
     while True:
         done = finished(config, root)
         if done is not None:
@@ -58,7 +58,11 @@ def run(config: dict, job: Callable[[dict, Path], dict], *, root: Path | None = 
         d.mkdir(parents=True, exist_ok=True)
         if _acquire(d / "lock"):
             break
-        time.sleep(poll_s)                      # another live process trains it: wait for its result
+        if not waiting:                         # another live process trains it: wait for its result
+            print(f"waiting for {d} (trained by {_holder(d / 'lock')}; a lock left by a dead process on another "
+                  "host must be deleted by hand)", flush=True)
+            waiting = True
+        time.sleep(poll_s)
     try:
         done = finished(config, root)           # it may have finished between the check and the lock
         if done is not None:
@@ -91,6 +95,13 @@ def _acquire(lock: Path) -> bool:
     with os.fdopen(fd, "w") as f:
         f.write(me)
     return True
+
+
+def _holder(lock: Path) -> str:
+    try:
+        return lock.read_text()
+    except OSError:
+        return "?"
 
 
 def _alive(pid: int) -> bool:
