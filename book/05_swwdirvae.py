@@ -52,6 +52,7 @@ max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the pape
 # %%
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from lib import data, env, experiment, loader, plots, profiles, report, train
 from lib.chapters import swwdirvae as S
@@ -165,9 +166,11 @@ if P.wants("fig2") and "mnist" in available:
     report.save_table(fig2, P.chapter, "fig2")
     share = {key: S.collapsed_share(m.decoder_weight_norms().cpu().numpy()) for key, m in vaes.items()}
     display(pd.Series(share, name="collapsed share").unstack(0))
-    curves2 = fig2.assign(run="latent dimensions, sorted", curve=fig2.model + " seed " + fig2.seed.astype(str))
-    fig = plots.panel_grid(curves2, panels=[("rank", "weight norm / largest")], row="run", hue="curve", title=f"fig2: decoder weights per latent dimension ({P.profile})")
-    report.save_figure(fig, P.chapter, "fig2")
+    g = sns.relplot(fig2, x="rank", y="weight norm / largest", hue="model", style="seed", kind="line", height=3,
+                    aspect=1.5)
+    g.set(xlabel="latent dimensions, sorted by their decoder weights")
+    g.figure.suptitle(f"fig2: decoder weights per latent dimension ({P.profile})", y=1.03)
+    report.save_figure(g.figure, P.chapter, "fig2")
     gs, ds_ = [v for (n, _), v in share.items() if n == "GVAE"], [v for (n, _), v in share.items() if n == "DirVAE"]
     claims.add("fig2", "GVAE suffers component collapsing, DirVAE does not",
                rule="collapsed share (decoder weight norm < 10% of the largest) of every GVAE > every DirVAE",
