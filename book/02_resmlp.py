@@ -283,6 +283,7 @@ if P.wants("fig2") and "cifar10" in available:
 
 # %%
 if P.wants("fig3") and "cifar10" in available:
+    train.seed_everything(P.seeds[0])              # the first seed's initialisation, whatever ran before
     init = ResMLP(**R.model_kwargs(P, {}), num_classes=10)
     sp = pd.concat([R.sparsity_frame(m).assign(seed=s, state="trained") for s, m in trained.items()]
                    + [R.sparsity_frame(init).assign(seed=-1, state="initialisation")])
