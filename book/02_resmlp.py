@@ -143,11 +143,12 @@ need_runs = any(P.wants(i) for i in ("table3", "training", "fig2", "fig3")) and 
 if need_runs:
     base_cfg = {s: R.config(P, model_kwargs=R.model_kwargs(P, {}), recipe="modern", seed=s, keep_weights=True)
                 for s in P.seeds}
-    base = {s: R.run(P, c, f"baseline seed {s}") for s, c in base_cfg.items()}
+    base = experiment.run_many(base_cfg, device=P.device, label="baseline")
 if P.wants("table3") and "cifar10" in available:
-    abl = {(label, s): base[s] if opts == {} else
-           R.run(P, R.config(P, model_kwargs=R.model_kwargs(P, opts), recipe="modern", seed=s), f"{label} seed {s}")
-           for label, (opts, _, _) in R.ABLATIONS.items() for s in P.seeds}
+    abl = experiment.run_many({(label, s): base_cfg[s] if opts == {} else
+                               R.config(P, model_kwargs=R.model_kwargs(P, opts), recipe="modern", seed=s)
+                               for label, (opts, _, _) in R.ABLATIONS.items() for s in P.seeds},
+                              device=P.device, label="table3")
     acc = {label: [R.final(abl[label, s]) for s in P.seeds] for label in R.ABLATIONS}
     t3 = R.ablation_table(acc)
     report.save_table(t3, P.chapter, "table3_ablations")
@@ -213,11 +214,14 @@ if P.wants("training") and "cifar10" in available:
     teacher_cfg = R.teacher_config(P)
     teacher = R.run(P, teacher_cfg, "convnet teacher")
     kw = R.model_kwargs(P, {})
-    rec = {name: {s: base[s] if name == "modern" else
-                  R.run(P, R.config(P, model_kwargs=kw, recipe=name, seed=s), f"{name} seed {s}") for s in P.seeds}
-           for name in ("modern", "modern_full", "old_fashioned", "sgd_same_epochs")}
-    rec["distillation"] = {s: R.run(P, R.config(P, model_kwargs=kw, recipe="modern", seed=s, distill=teacher_cfg),
-                                    f"distillation seed {s}") for s in P.seeds}
+    cfgs = {(name, s): base_cfg[s] if name == "modern" else R.config(P, model_kwargs=kw, recipe=name, seed=s)
+            for name in ("modern", "modern_full", "old_fashioned", "sgd_same_epochs") for s in P.seeds}
+    cfgs.update({("distillation", s): R.config(P, model_kwargs=kw, recipe="modern", seed=s, distill=teacher_cfg)
+                 for s in P.seeds})                                # after the teacher: they read its weights
+    done = experiment.run_many(cfgs, device=P.device, label="training")
+    rec = {}
+    for (name, s), h in done.items():
+        rec.setdefault(name, {})[s] = h
     tacc = {name: [R.final(h) for h in hs.values()] for name, hs in rec.items()}
     paper_t = dict(zip(("modern", "old_fashioned", "distillation"), R.PAPER_TRAINING.values()))
     ttab = pd.DataFrame([{"recipe": n, "epochs": len(next(iter(rec[n].values())).epochs),

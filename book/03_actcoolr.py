@@ -83,15 +83,14 @@ SCHEDULES = {"step decay": ("multistep", 0.1),
              "cyclic": (dict(name="cyclic", base_lr=0.001, max_lr=0.1, step_size_up=max(1, S["epochs"] * steps_per_epoch // 8)), 0.1),
              "1-cycle": (dict(name="onecycle", max_lr=1.0, pct_start=0.3, base_momentum=0.765, max_momentum=0.9), 1.0)}
 if (P.wants("fig1") or P.wants("fig2")) and "cifar10" in available:
-    runs1 = {}
-    for label, (sched, lr) in SCHEDULES.items():
-        runs1["ResNet", label] = A.run(P, A.config(P, data_name="cifar10", model="resnet_cifar", schedule=sched, lr=lr,
-                                                   model_kwargs=dict(depth=S["resnet_depth"]), seed=s0,
-                                                   epochs=S["epochs"]), f"ResNet {label}")
-    for variant, kw in list(A.VARIANTS.items())[1:]:
-        runs1[variant, "step decay"] = A.run(P, A.config(P, data_name="cifar10", model="resnet_cifar", schedule="multistep",
-                                                         lr=0.1, model_kwargs=dict(depth=S["resnet_depth"], **kw),
-                                                         seed=s0, epochs=S["epochs"]), f"{variant} step decay")
+    cfgs1 = {("ResNet", label): A.config(P, data_name="cifar10", model="resnet_cifar", schedule=sched, lr=lr,
+                                         model_kwargs=dict(depth=S["resnet_depth"]), seed=s0, epochs=S["epochs"])
+             for label, (sched, lr) in SCHEDULES.items()}
+    cfgs1.update({(variant, "step decay"): A.config(P, data_name="cifar10", model="resnet_cifar", schedule="multistep",
+                                                    lr=0.1, model_kwargs=dict(depth=S["resnet_depth"], **kw), seed=s0,
+                                                    epochs=S["epochs"])
+                  for variant, kw in list(A.VARIANTS.items())[1:]})
+    runs1 = experiment.run_many(cfgs1, device=P.device, label="fig1-2")
 
 # %%
 if P.wants("fig1") and "cifar10" in available:

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from lib import data, env, plots, profiles, report
+from lib import data, env, experiment, plots, profiles, report
 from lib.chapters import mi_lr as M
 from lib.measure import mi
 from lib.optim import mi_lr
@@ -145,14 +145,13 @@ if P.wants("tiling"):
 
 # %%
 def run_four(data_name: str, seeds) -> dict:
-    out = {}
+    cfgs = {}
     for label, (lr, sched) in M.schedules(data_name).items():
         dynamic = sched is not None and sched["name"] == "mi"
         epochs = P.settings[data_name].get("dynamic_epochs") if dynamic else None
         for s in seeds:
-            out[label, s] = M.run(P, M.config(P, data=data_name, lr=lr, schedule=sched, seed=s, epochs=epochs),
-                                  f"{data_name} {label} seed {s}")
-    return out
+            cfgs[label, s] = M.config(P, data=data_name, lr=lr, schedule=sched, seed=s, epochs=epochs)
+    return experiment.run_many(cfgs, device=P.device, label=data_name)
 
 
 def four_runs_items(data_name: str, runs: dict, item: str, margin: float) -> pd.DataFrame:

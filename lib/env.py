@@ -41,11 +41,12 @@ def device_name(device: str) -> str:
 
 
 def git_commit() -> str:
-    """The commit the book ran from, with ``+dirty`` when the work tree had uncommitted changes."""
+    """The commit the book ran from, with ``+dirty`` when its sources (``lib/``, ``book/*.py``) had uncommitted
+    changes (executed notebooks and figures are outputs: a chapter executing after another is not dirty)."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
                               text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "lib", "book"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "lib", "book/*.py"],
                                cwd=ROOT, capture_output=True, text=True).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
