@@ -34,13 +34,11 @@ max_steps = None   # caps training steps (this chapter trains nothing)
 import numpy as np
 import pandas as pd
 
-from lib import data, env, loader, plots, profiles, report
+from lib import data, env, loader, plots, report
 
-P = profiles.check("00_data_and_tools", profile=profile, only=only, seeds=seeds, device=device,
-                   max_steps=max_steps)
-prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
-claims = report.Claims(P.chapter, P.profile)
-print(prov, "\nsettings:", P.settings)
+P, prov, claims = report.begin("00_data_and_tools", profile=profile, only=only, seeds=seeds, device=device,
+                                max_steps=max_steps)
+print("settings:", P.settings)
 
 # %% [markdown]
 # ## Data sets

@@ -51,16 +51,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import data, env, plots, profiles, report, train
+from lib import data, plots, profiles, report, train
 from lib.chapters import kfac_mixer as K
 
-P = profiles.check("01_kfac_mlp_mixer", profile=profile, only=only, seeds=seeds, device=device,
-                   max_steps=max_steps)
+P, prov, claims = report.begin("01_kfac_mlp_mixer", profile=profile, only=only, seeds=seeds, device=device,
+                                max_steps=max_steps)
 if checkpoint is not None and not Path(checkpoint).exists():
     raise FileNotFoundError(f"checkpoint {checkpoint} does not exist")
-prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
-claims = report.Claims(P.chapter, P.profile)
-print(prov)
 
 # %% [markdown]
 # The settings this profile runs with, beside the paper's:

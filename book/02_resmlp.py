@@ -50,10 +50,8 @@ from lib import data, env, experiment, plots, profiles, report, train
 from lib.chapters import resmlp as R
 from lib.models.resmlp import ResMLP
 
-P = profiles.check("02_resmlp", profile=profile, only=only, seeds=seeds, device=device, max_steps=max_steps)
-prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
-claims = report.Claims(P.chapter, P.profile)
-print(prov)
+P, prov, claims = report.begin("02_resmlp", profile=profile, only=only, seeds=seeds, device=device,
+                                max_steps=max_steps)
 
 # %% [markdown]
 # The settings this profile trains with, beside the paper's (the `paper` profile's are the paper's,

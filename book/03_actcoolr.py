@@ -52,16 +52,14 @@ max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the pape
 import numpy as np
 import pandas as pd
 
-from lib import data, env, experiment, plots, profiles, report, train
+from lib import data, experiment, plots, report, train
 from lib.chapters import actcoolr as A
 from lib.measure import apt
 from lib.optim import actcoolr
 
-P = profiles.check("03_actcoolr", profile=profile, only=only, seeds=seeds, device=device, max_steps=max_steps)
-prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
-claims = report.Claims(P.chapter, P.profile)
-print(prov)
-display(pd.DataFrame({"paper": profiles.CHAPTERS[P.chapter]["paper"], f"ours ({P.profile})": P.settings}).astype(str))
+P, prov, claims = report.begin("03_actcoolr", profile=profile, only=only, seeds=seeds, device=device,
+                                max_steps=max_steps)
+display(report.settings_table(P))
 
 # %%
 available = data.available(("cifar10", "fashion_mnist"))

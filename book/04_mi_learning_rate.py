@@ -54,23 +54,19 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from lib import data, env, experiment, plots, profiles, report
+from lib import data, experiment, plots, report
 from lib.chapters import mi_lr as M
 from lib.measure import mi
 from lib.optim import mi_lr
 
-P = profiles.check("04_mi_learning_rate", profile=profile, only=only, seeds=seeds, device=device,
-                   max_steps=max_steps)
-prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
-claims = report.Claims(P.chapter, P.profile)
-print(prov)
+P, prov, claims = report.begin("04_mi_learning_rate", profile=profile, only=only, seeds=seeds, device=device,
+                                max_steps=max_steps)
 
 # %% [markdown]
 # The settings this profile runs with, beside the paper's:
 
 # %%
-paper = profiles.CHAPTERS[P.chapter]["paper"]
-display(pd.DataFrame({"paper": {k: v for k, v in paper.items()}, f"ours ({P.profile})": P.settings}).astype(str))
+display(report.settings_table(P))
 
 # %%
 available = data.available(("mnist", "cifar10"))

@@ -54,21 +54,18 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from lib import data, env, experiment, loader, plots, profiles, report, train
+from lib import data, experiment, loader, plots, report, train
 from lib.chapters import swwdirvae as S
 
-P = profiles.check("05_swwdirvae", profile=profile, only=only, seeds=seeds, device=device, max_steps=max_steps)
-prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
-claims = report.Claims(P.chapter, P.profile)
-print(prov)
+P, prov, claims = report.begin("05_swwdirvae", profile=profile, only=only, seeds=seeds, device=device,
+                                max_steps=max_steps)
 
 # %% [markdown]
 # The settings this profile runs with, beside the paper profile's (the cited papers' own settings where they
 # are known: Joo et al. train K = 50 MLP VAEs on the whole of MNIST; Zhao et al. a deeper VGG-style net).
 
 # %%
-paper = profiles.CHAPTERS[P.chapter]["paper"]
-display(pd.DataFrame({"paper profile": paper, f"ours ({P.profile})": P.settings}).astype(str))
+display(report.settings_table(P))
 available = data.available(("mnist", "cifar10", "cifar100"))
 
 

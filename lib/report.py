@@ -82,6 +82,22 @@ def all_hold(decisions) -> bool | None:
     return True if all(d is True for d in decisions) else False if any(d is False for d in decisions) else None
 
 
+def begin(chapter: str, **params):
+    """A chapter's opening: its parameters checked (``profiles.check``), its provenance printed, and an
+    empty claim list. Returns ``(P, prov, claims)``."""
+    from lib import env, profiles
+    P = profiles.check(chapter, **params)
+    prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
+    print(prov)
+    return P, prov, Claims(P.chapter, P.profile)
+
+
+def settings_table(P) -> pd.DataFrame:
+    """The settings this profile runs with beside the paper profile's, one row per setting."""
+    from lib import profiles
+    return pd.DataFrame({"paper profile": profiles.CHAPTERS[P.chapter]["paper"], f"ours ({P.profile})": P.settings}).astype(str)
+
+
 class Claims:
     """The claims a chapter decides, each with its rule, evidence and computed verdict."""
 
