@@ -23,7 +23,7 @@ import pandas as pd
 from lib import ROOT, profiles, report, runs
 
 START, END = "<!-- report:start (make report writes this; do not edit) -->", "<!-- report:end -->"
-ORDER = ("reproduced", "not reproduced", "inconclusive", "not run")
+ORDER = ("reproduced", "not reproduced", "inconclusive", "not run", "smoke (not a result)")
 
 
 def short(chapter: str) -> str:
@@ -54,8 +54,12 @@ def anchor(title: str) -> str:
     return quote(title.replace(" ", "-"), safe="!$&'()*+,/:;=?@~")
 
 
+FIRST_EDITION = "1st-edition rule (2-s.e. test, no preconditions): chapter not re-executed since"
+
+
 def claims(figures: Path | None = None) -> pd.DataFrame:
-    """Every chapter's claims.csv, in chapter order, with the device each chapter ran on."""
+    """Every chapter's claims.csv, in chapter order, with the device each chapter ran on. A claims.csv written
+    before the decision functions (no ``reason`` column) keeps its verdicts, marked as first-edition."""
     figures = figures or report.FIGURES
     frames = []
     for chapter in profiles.CHAPTERS:
@@ -64,9 +68,14 @@ def claims(figures: Path | None = None) -> pd.DataFrame:
             continue
         prov = figures / chapter / "provenance.json"
         meta = json.loads(prov.read_text()) if prov.exists() else {}
-        frames.append(pd.read_csv(path, keep_default_na=False).assign(
-            device=meta.get("device_name", meta.get("device", "?")), commit=meta.get("commit", "?")))
-    cols = ["chapter", "item", "claim", "rule", "evidence", "profile", "verdict", "device", "commit"]
+        df = pd.read_csv(path, keep_default_na=False, dtype=str)
+        edition = "2" if "reason" in df.columns else "1"
+        df = df.reindex(columns=report.COLUMNS, fill_value="")
+        if edition == "1":
+            df["reason"] = df["reason"].where(df["verdict"] == "not run", FIRST_EDITION)
+        frames.append(df.assign(edition=edition, device=meta.get("device_name", meta.get("device", "?")),
+                                commit=meta.get("commit", "?")))
+    cols = [*report.COLUMNS, "edition", "device", "commit"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
 
 
@@ -74,24 +83,44 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _ours(r) -> str:
+    """Our numbers with the decision's effect, interval and n, or the old evidence text."""
+    parts = [p for p in (r.ours, f"effect {r.effect} {r.interval}".strip() if r.effect else "",
+                         f"n = {r.n}" if r.n else "") if p]
+    return "; ".join(parts) or r.evidence
+
+
 def claims_table(df: pd.DataFrame, *, link_to: str = "ipynb") -> str:
-    """The markdown table of ``df``'s claims; the section links go to the notebooks (``ipynb``) or the
-    rendered pages (``html``)."""
-    lines = ["| chapter | item | claim | ours vs paper (evidence) | profile · device | verdict | section |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    """The markdown table of ``df``'s claims — the paper's numbers beside ours, the verdict and its reason; the
+    section links go to the notebooks (``ipynb``) or the rendered pages (``html``)."""
+    lines = ["| chapter | item | claim | paper | ours (effect [interval], n) | profile · device | verdict | reason | section |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in df.itertuples():
         title = section(r.chapter, r.item)
-        target = f"book/{r.chapter}.ipynb" if link_to == "ipynb" else f"{r.chapter}.html"
+        # "./": a link "x.html#A:-b" would read to a markdown sanitizer as the URL scheme "x.html#a" (mistune
+        # writes "#harmful-link" for it); with "./" nothing before the first "/" holds a ":"
+        target = f"book/{r.chapter}.ipynb" if link_to == "ipynb" else f"./{r.chapter}.html"
         link = f"[{_cell(title or r.chapter)}]({target}" + (f"#{anchor(title)})" if title and link_to == "html" else ")")
-        evidence = r.evidence + (f" — to run it: `{command(r.chapter, r.item)}`" if r.verdict == "not run" else "")
-        lines.append(f"| {r.chapter[:2]} | {r.item} | {_cell(r.claim)} | {_cell(evidence)} | "
-                     f"{r.profile} · {_cell(r.device)} | **{r.verdict}** | {link} |")
+        reason = r.reason + (f" — to run it: `{command(r.chapter, r.item)}`" if r.verdict == "not run" else "")
+        lines.append(f"| {r.chapter[:2]} | {r.item} | {_cell(r.claim)} | {_cell(r.paper or '—')} | {_cell(_ours(r))} | "
+                     f"{r.profile} · {_cell(r.device)} | **{r.verdict}** | {_cell(reason)} | {link} |")
     return "\n".join(lines)
 
 
 def counts(df: pd.DataFrame) -> str:
     c = df["verdict"].value_counts()
     return ", ".join(f"{int(c.get(v, 0))} {v}" for v in ORDER)
+
+
+def headline(df: pd.DataFrame) -> str:
+    """The verdict counts, by the profile and the rules they were decided at."""
+    if not len(df):
+        return "no claims"
+    parts = []
+    for (edition, profile), g in df.groupby(["edition", "profile"], sort=True):
+        rules = "decision functions" if edition == "2" else "first-edition rules, not re-executed"
+        parts.append(f"{len(g)} at the {profile} profile ({rules}): {counts(g)}")
+    return "; ".join(parts)
 
 
 def write_report(out: Path | None = None, readme: Path | None = None, figures: Path | None = None) -> Path:
@@ -101,18 +130,23 @@ def write_report(out: Path | None = None, readme: Path | None = None, figures: P
     missing = [c for c in profiles.CHAPTERS if c not in set(df["chapter"])]
     body = [f"# Reproduction report\n",
             f"Generated by `make report` from `figures/<chapter>/claims.csv` — {len(df)} claims of "
-            f"{df['chapter'].nunique()} chapters: {counts(df)}. A verdict is computed in its chapter from the "
-            "runs by the stated rule; \"not run\" says what is missing and the command that runs the item.\n",
+            f"{df['chapter'].nunique()} chapters; {headline(df)}.\n",
+            "A verdict is computed in its chapter by a rule in `lib/chapters/<chapter>.py` through `lib/verdicts.py`: "
+            "comparisons on Welch or bootstrap intervals with at least 3 seeds per group, \"similar\" by an "
+            "equivalence test against a stated margin, and every claim's preconditions (the compared runs trained, "
+            "the baseline tuned or rate-matched, the estimate off its estimator's bounds) computed first — a failed "
+            "one makes the verdict inconclusive, with its numbers as the reason. \"not run\" says what is missing "
+            "and the command that runs the item.\n",
             (f"Chapters not executed yet: {', '.join(missing)}.\n" if missing else ""),
             claims_table(df)]
     not_run = df[df.verdict == "not run"]
     if len(not_run):
         body += ["\n## What could not run here, and how to run it\n",
-                 *[f"- {r.chapter} · {r.item}: {r.evidence} — `{command(r.chapter, r.item)}`" for r in not_run.itertuples()]]
+                 *[f"- {r.chapter} · {r.item}: {r.reason} — `{command(r.chapter, r.item)}`" for r in not_run.itertuples()]]
     out.write_text("\n".join(body) + "\n")
     if readme.exists():
         text = readme.read_text()
-        block = (f"{START}\n**Results at a glance** ({counts(df)}; details in [REPORT.md](REPORT.md)):\n\n"
+        block = (f"{START}\n**Results at a glance** ({headline(df)}; details in [REPORT.md](REPORT.md)):\n\n"
                  f"{claims_table(df)}\n{END}")
         if START in text and END in text:
             text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
@@ -123,12 +157,35 @@ def write_report(out: Path | None = None, readme: Path | None = None, figures: P
 
 
 def _store() -> pd.DataFrame:
-    """Every run in the store: kind, profile, status."""
+    """Every run in the store: kind, profile, status (done / stale / corrupt / running / partial), folder."""
     rows = []
     for cfg_path in runs.RESULTS.glob("*/*/config.json"):
-        cfg = json.loads(cfg_path.read_text())
-        rows.append({"kind": cfg.get("kind"), "profile": cfg.get("profile"), "status": runs.status(cfg)})
-    return pd.DataFrame(rows, columns=["kind", "profile", "status"])
+        try:
+            cfg = json.loads(cfg_path.read_text())
+        except json.JSONDecodeError as e:
+            rows.append({"kind": cfg_path.parent.parent.name, "profile": "?", "status": "corrupt",
+                         "folder": f"{cfg_path} ({e}); remove {cfg_path.parent}"})
+            continue
+        status = runs.status(cfg)
+        made_by = ""
+        if status == "stale":
+            made_by = runs.read(cfg_path.parent / "result.json").get("identity", {}).get("commit", "before identities")
+        rows.append({"kind": cfg.get("kind"), "profile": cfg.get("profile"), "status": status,
+                     "folder": str(cfg_path.parent.relative_to(runs.RESULTS.parent)) + (f" (made by {made_by})" if made_by else "")})
+    return pd.DataFrame(rows, columns=["kind", "profile", "status", "folder"])
+
+
+def outdated(profile: str | None, *, every: bool = False) -> list[str]:
+    """The executed notebooks to rebuild because they were executed at another profile than ``profile``
+    (their ``figures/<chapter>/provenance.json`` says which), or all of them with ``every``."""
+    want = profiles.resolve(profile)
+    out = []
+    for chapter in profiles.CHAPTERS:
+        nb = ROOT / "book" / f"{chapter}.ipynb"
+        prov = report.FIGURES / chapter / "provenance.json"
+        if nb.exists() and (every or not prov.exists() or json.loads(prov.read_text()).get("profile") != want):
+            out.append(str(nb.relative_to(ROOT)))
+    return out
 
 
 def list_items(figures: Path | None = None) -> pd.DataFrame:
@@ -144,7 +201,7 @@ def list_items(figures: Path | None = None) -> pd.DataFrame:
                     f"done at {df[df.chapter == chapter].profile.iloc[0]}: {', '.join(outputs)} (no claim of its own)" \
                     if outputs else "not run (no output)"
             elif (mine.verdict == "not run").all():
-                status = f"not run: {mine.evidence.iloc[0]}"
+                status = f"not run: {mine.reason.iloc[0]}"
             else:
                 status = f"done at {mine.profile.iloc[0]}: {counts(mine)}"
             rows.append({"chapter": chapter, "item": item, "status": status, "target": command(chapter, item, "small")})
@@ -171,9 +228,12 @@ COSTS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in ("report", "list", "find"):
-        print("usage: python -m lib.book report | list | find <item>")
+    if not argv or argv[0] not in ("report", "list", "find", "outdated"):
+        print("usage: python -m lib.book report | list | find <item> | outdated <profile> [--all]")
         return 2
+    if argv[0] == "outdated":
+        print(" ".join(outdated(argv[1] if len(argv) > 1 else None, every="--all" in argv)))
+        return 0
     with pd.option_context("display.max_colwidth", 120, "display.width", 250, "display.max_rows", 500):
         if argv[0] == "report":
             print(f"wrote {write_report()} and the README's report block")
@@ -187,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
                 if len(waiting):
                     print("\nruns waiting to be resumed (re-run their item):")
                     print(waiting.to_string(index=False))
+                for status, what in (("stale", "made by other code than today's lib (make book STALE=rerun retrains them)"),
+                                     ("corrupt", "unreadable records: remove the folder to retrain the run")):
+                    bad = store[store.status == status]
+                    if len(bad):
+                        print(f"\n{status} runs — {what}:")
+                        print(bad.to_string(index=False))
         else:
             if len(argv) < 2:
                 print("usage: python -m lib.book find <item>   (e.g. table2, fig3)")

@@ -39,7 +39,7 @@ def title(chapter: str) -> str:
 
 def write_report(out: Path, figures: Path | None = None) -> Path:
     df = book.claims(figures)
-    body = (f"<h1>Reproduction report</h1><p>{len(df)} claims: {html.escape(book.counts(df))}. "
+    body = (f"<h1>Reproduction report</h1><p>{len(df)} claims; {html.escape(book.headline(df))}. "
             "Generated from <code>figures/&lt;chapter&gt;/claims.csv</code>; each verdict is computed in its "
             "chapter.</p>" + mistune.create_markdown(plugins=["table"])(book.claims_table(df, link_to="html")))
     (out / "report.html").write_text(_page("Reproduction report", body))

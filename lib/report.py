@@ -1,7 +1,9 @@
 """Paper-vs-ours tables, computed verdicts, and saving every figure and table under figures/<chapter>/.
 
-A verdict is never typed: a chapter states a rule, computes whether our numbers satisfy it, and
-:class:`Claims` turns that boolean (or its absence) into one of :data:`VERDICTS`.
+A verdict is never typed: a chapter's rule (a function in ``lib/chapters/<chapter>.py``) returns a
+:class:`lib.verdicts.Decision` computed from per-seed numbers, and :class:`Claims` records it with its effect,
+interval, n, test, preconditions and reason as one of :data:`VERDICTS`. At the smoke profile no verdict is
+given ("smoke (not a result)").
 """
 from __future__ import annotations
 
@@ -14,9 +16,13 @@ import numpy as np
 import pandas as pd
 
 from lib import ROOT
+from lib.verdicts import Decision
 
 FIGURES = Path(os.environ.get("BOOK_FIGURES_DIR", ROOT / "figures"))
-VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not run")
+VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not run", "smoke (not a result)")
+SMOKE = VERDICTS[-1]
+COLUMNS = ["chapter", "item", "claim", "rule", "paper", "ours", "n", "effect", "interval", "test", "preconditions",
+           "reason", "evidence", "profile", "verdict"]
 
 
 def out_dir(chapter: str) -> Path:
@@ -66,26 +72,21 @@ def paper_vs_ours(rows: list[dict], *, profile: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def separated(a, b, *, margin: float = 0.0) -> bool | None:
-    """Is ``a`` above ``b``? True / False when the means differ by more than ``margin`` plus two
-    standard errors of the difference (seeds as samples), None (inconclusive) otherwise."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    se = math.sqrt(sum(x.var(ddof=1) / len(x) if len(x) > 1 else 0.0 for x in (a, b)))
-    diff = a.mean() - b.mean()
-    return True if diff > margin + 2 * se else False if -diff > margin + 2 * se else None
-
-
-def all_hold(decisions) -> bool | None:
-    """Combine per-case decisions (True / False / None) of one claim: all True -> True; any False ->
-    False; otherwise None (inconclusive)."""
-    decisions = list(decisions)
-    return True if all(d is True for d in decisions) else False if any(d is False for d in decisions) else None
+def own_repository(cwd: Path | None = None) -> None:
+    """Refuse to run a chapter with another checkout's ``lib`` (a venv shared between clones imports the one
+    that ran ``make setup``, and would write into its results/ and figures/)."""
+    cwd = (cwd or Path.cwd()).resolve()
+    here = next((p for p in (cwd, *cwd.parents) if (p / "lib" / "__init__.py").exists() and (p / "book").is_dir()), None)
+    if here is not None and here != ROOT:
+        raise RuntimeError(f"this chapter runs in {here}, but `lib` is imported from {ROOT}: run it through this "
+                           f"checkout's Makefile (it sets PYTHONPATH={here}) or set PYTHONPATH={here}")
 
 
 def begin(chapter: str, **params):
     """A chapter's opening: its parameters checked (``profiles.check``), its provenance printed, and an
     empty claim list. Returns ``(P, prov, claims)``."""
     from lib import env, profiles
+    own_repository()
     P = profiles.check(chapter, **params)
     prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
     print(prov)
@@ -99,30 +100,37 @@ def settings_table(P) -> pd.DataFrame:
 
 
 class Claims:
-    """The claims a chapter decides, each with its rule, evidence and computed verdict."""
+    """The claims a chapter decides, each with its rule, the paper's and our numbers, and a computed
+    :class:`~lib.verdicts.Decision` (columns: :data:`COLUMNS`)."""
 
     def __init__(self, chapter: str, profile: str):
         self.chapter, self.profile, self.rows = chapter, profile, []
 
-    def add(self, item: str, claim: str, *, rule: str, evidence: str, holds: bool | None = None,
-            not_run: str | None = None) -> str:
-        """Record a claim. ``holds`` is the rule evaluated on our numbers (None: inconclusive);
-        ``not_run`` gives the reason an item could not run here. Returns the verdict."""
+    def add(self, item: str, claim: str, decision: Decision | None = None, *, rule: str, paper: str = "",
+            ours: str = "", evidence: str = "", not_run: str | None = None) -> str:
+        """Record a claim decided by ``decision`` (from a rule function), or not run for the reason
+        ``not_run``. ``paper`` / ``ours``: the numbers the claim rests on (ours as mean ± std over seeds).
+        Returns the verdict; at the smoke profile it is :data:`SMOKE` whatever the decision."""
         if not_run is not None:
-            verdict = "not run"
-        elif holds is None:
-            verdict = "inconclusive"
-        elif isinstance(holds, (bool, np.bool_)):
-            verdict = "reproduced" if holds else "not reproduced"
+            verdict, reason = "not run", not_run
+        elif not isinstance(decision, Decision):
+            raise TypeError(f"claim {claim!r}: a verdict comes from a lib.verdicts.Decision, got {decision!r}")
         else:
-            raise TypeError(f"holds must be a bool or None (computed from the numbers), got {holds!r}")
-        self.rows.append({"chapter": self.chapter, "item": item, "claim": claim, "rule": rule,
-                          "evidence": not_run if not_run is not None else evidence,
-                          "profile": self.profile, "verdict": verdict})
+            verdict, reason = (SMOKE if self.profile == "smoke" else decision.verdict), decision.reason
+        d = decision if not_run is None else Decision(None)
+        failed = [p for p in d.preconditions if not p.met]
+        listed = lambda ps: "; ".join(f"{p.name} ({p.detail})" if p.detail else p.name for p in ps)
+        self.rows.append({
+            "chapter": self.chapter, "item": item, "claim": claim, "rule": rule, "paper": paper, "ours": ours,
+            "n": "/".join(map(str, d.n)), "effect": "" if math.isnan(d.effect) else f"{d.effect:.4g}",
+            "interval": "" if not_run is not None else d.interval_text(), "test": d.test,
+            "preconditions": f"failed: {listed(failed)}" if failed else f"met: {listed(d.preconditions)}"
+            if d.preconditions else "",
+            "reason": reason, "evidence": evidence, "profile": self.profile, "verdict": verdict})
         return verdict
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["chapter", "item", "claim", "rule", "evidence", "profile", "verdict"])
+        return pd.DataFrame(self.rows, columns=COLUMNS)
 
     def save(self) -> Path:
         return save_table(self.frame(), self.chapter, "claims")

@@ -8,11 +8,16 @@ import pytest
 from lib import ROOT, book, report
 
 
-def _claims(figures, chapter, rows):
+def _claims(figures, chapter, rows, *, edition=2):
+    """A chapter's claims.csv as the decision functions write it (edition 2: a reason per row) or as the first
+    edition did (no reason, paper, ours, ... columns)."""
     d = figures / chapter
     d.mkdir(parents=True)
-    pd.DataFrame([{"chapter": chapter, "item": i, "claim": c, "rule": "r", "evidence": e, "profile": "small",
-                   "verdict": v} for i, c, e, v in rows]).to_csv(d / "claims.csv", index=False)
+    df = pd.DataFrame([{"chapter": chapter, "item": i, "claim": c, "rule": "r", "paper": "90.0", "ours": e, "n": "3/3",
+                        "reason": e, "evidence": e, "profile": "small", "verdict": v} for i, c, e, v in rows])
+    if edition == 1:
+        df = df[["chapter", "item", "claim", "rule", "evidence", "profile", "verdict"]]
+    df.to_csv(d / "claims.csv", index=False)
     (d / "provenance.json").write_text('{"device_name": "CPU: test"}')
 
 
@@ -26,7 +31,8 @@ def test_report_has_a_row_per_claim_and_says_how_to_run_what_did_not(tmp_path):
     out = book.write_report(tmp_path / "REPORT.md", readme, figures)
     text = out.read_text()
     rows = [l for l in text.splitlines() if l.startswith("| 0")]
-    assert len(rows) == 3 and "1 reproduced, 1 not reproduced, 0 inconclusive, 1 not run" in text
+    assert len(rows) == 3 and "3 at the small profile (decision functions): 1 reproduced, 1 not reproduced, 0 " \
+        "inconclusive, 1 not run" in text
     assert "K-FAC \\| wins" in text                                  # a | in a claim does not break the table
     assert "`make reproduce-kfac-table2 PROFILE=paper`" in text and "ImageNet-21k" in text
     assert "[Table 2 — kNN on the latent codes (MNIST, K = 50)](book/05_swwdirvae.ipynb)" in text
@@ -38,6 +44,26 @@ def test_report_has_a_row_per_claim_and_says_how_to_run_what_did_not(tmp_path):
     readme.write_text("no markers")
     with pytest.raises(ValueError, match="markers"):
         book.write_report(tmp_path / "R.md", readme, figures)
+
+
+def test_first_edition_claims_are_marked_not_redecided(tmp_path):
+    figures = tmp_path / "figures"
+    _claims(figures, "04_mi_learning_rate", [("fig5", "ends above", "gap +1.25", "reproduced")], edition=1)
+    _claims(figures, "05_swwdirvae", [("table2", "DirVAE beats GVAE", "fewer than 3 seeds", "inconclusive")])
+    df = book.claims(figures)
+    assert list(df.edition) == ["1", "2"] and df.reason[0] == book.FIRST_EDITION
+    head = book.headline(df)
+    assert "1 at the small profile (first-edition rules, not re-executed): 1 reproduced" in head
+    assert "1 at the small profile (decision functions): 0 reproduced, 0 not reproduced, 1 inconclusive" in head
+    assert "fewer than 3 seeds" in book.claims_table(df)                # every inconclusive row shows its reason
+
+
+def test_html_links_with_a_colon_survive_the_markdown_sanitizer(tmp_path):
+    import mistune
+    figures = tmp_path / "figures"
+    _claims(figures, "04_mi_learning_rate", [("fig3", "policy 2 wins", "e", "inconclusive")])
+    html = mistune.create_markdown(plugins=["table"])(book.claims_table(book.claims(figures), link_to="html"))
+    assert "harmful" not in html and 'href="./04_mi_learning_rate.html#Figure-3-%E2%80%94-MNIST:-fixed' in html
 
 
 def test_committed_readme_block_is_what_make_report_writes(tmp_path):

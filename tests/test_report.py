@@ -1,8 +1,9 @@
-"""lib.report: mean ± std, the separation rule, computed verdicts, saved files."""
+"""lib.report: mean ± std, claims recorded from decisions, smoke gives none, saved files."""
 import matplotlib.pyplot as plt
 import pytest
 
 from lib import report
+from lib import verdicts as V
 
 
 def test_mean_std():
@@ -16,27 +17,49 @@ def test_paper_vs_ours_names_the_profile():
     assert df.loc[0, "ours (small)"] == "89.00 ± 1.41" and df.loc[0, "seeds"] == 2 and df.loc[0, "paper"] == 90.1
 
 
-def test_separated():
-    assert report.separated([10, 10.1], [5, 5.1]) is True
-    assert report.separated([5, 5.1], [10, 10.1]) is False
-    assert report.separated([5, 9], [6, 8]) is None          # the spread swamps the difference
-    assert report.separated([5.0], [4.0], margin=2) is None
-
-
 def test_verdicts_are_computed(private_dirs):
-    c = report.Claims("99_test", "smoke")
-    assert c.add("t", "a", rule="r", evidence="e", holds=True) == "reproduced"
-    assert c.add("t", "b", rule="r", evidence="e", holds=False) == "not reproduced"
-    assert c.add("t", "c", rule="r", evidence="e", holds=None) == "inconclusive"
-    assert c.add("t", "d", rule="r", evidence="", not_run="no data") == "not run"
+    c = report.Claims("99_test", "small")
+    yes, no, und = V.above([3, 3, 3.1], 2), V.above([1, 1, 1.1], 2), V.above([1, 2], 2)
+    assert c.add("t", "a", yes, rule="r", paper="3", ours="3.03 ± 0.06") == "reproduced"
+    assert c.add("t", "b", no, rule="r") == "not reproduced"
+    assert c.add("t", "c", und, rule="r") == "inconclusive"
+    assert c.add("t", "d", rule="r", not_run="no data") == "not run"
     with pytest.raises(TypeError):
-        c.add("t", "e", rule="r", evidence="e", holds="yes")
+        c.add("t", "e", True, rule="r")                  # a bare boolean is not a decision
+    df = c.frame()
+    assert list(df.columns) == report.COLUMNS
+    assert df.loc[2, "reason"].startswith("fewer than 3 seeds") and df.loc[0, "n"] == "3"
+    assert df.loc[3, "reason"] == "no data"
     path = c.save()
     assert path == private_dirs / "figures" / "99_test" / "claims.csv"
-    assert path.read_text().count("\n") == 5
+
+
+def test_smoke_gives_no_verdicts(private_dirs):
+    c = report.Claims("99_test", "smoke")
+    assert c.add("t", "a", V.above([3, 3, 3.1], 2), rule="r") == report.SMOKE == "smoke (not a result)"
+    assert c.add("t", "d", rule="r", not_run="no data") == "not run"
+
+
+def test_failed_precondition_names_itself(private_dirs):
+    c = report.Claims("99_test", "small")
+    d = V.require(V.above([3, 3, 3.1], 2), [V.trained("SGD", 2.04, 1.95)])
+    assert c.add("t", "a", d, rule="r") == "inconclusive"
+    row = c.frame().iloc[0]
+    assert row.preconditions.startswith("failed: SGD trained") and "2.04 → 1.95" in row.reason
 
 
 def test_save_figure(private_dirs):
     fig, ax = plt.subplots()
     ax.plot([0, 1])
     assert report.save_figure(fig, "99_test", "line").stat().st_size > 1000
+
+
+def test_a_chapter_refuses_another_checkouts_lib(tmp_path):
+    other = tmp_path / "clone"
+    (other / "lib").mkdir(parents=True)
+    (other / "lib" / "__init__.py").write_text("")
+    (other / "book").mkdir()
+    with pytest.raises(RuntimeError, match=rf"runs in {other}, but `lib` is imported from"):
+        report.own_repository(other / "book")
+    report.own_repository(report.ROOT / "book")          # its own checkout: fine
+    report.own_repository(tmp_path)                       # outside any checkout (a scratch notebook): fine
