@@ -12,15 +12,26 @@ CHAPTER_TIMEOUT ?= 4h
 # JOBS: parallel workers for an item's independent runs (one GPU each); EXECUTOR: local | slurm | submitit-local
 JOBS ?= 1
 EXECUTOR ?= local
+# STALE=rerun retrains the runs whose records were made by other code (see lib/runs.py); FRESH=1 retrains
+# every run of what it executes into a separate store, results-fresh/, leaving the committed records alone
+STALE ?= reuse
+FRESH ?=
 export DATA_MIRROR
 export BOOK_JOBS = $(JOBS)
 export BOOK_EXECUTOR = $(EXECUTOR)
+export BOOK_STALE = $(STALE)
+# `lib` is this checkout's, whatever venv runs it (a venv shared with another clone would import that clone)
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
+ifeq ($(FRESH),1)
+export BOOK_RESULTS_DIR := $(CURDIR)/results-fresh
+$(info FRESH=1: every run is retrained into results-fresh/ (the committed records in results/ are not used))
+endif
 
 CHAPTERS := $(sort $(wildcard book/[0-9][0-9]_*.py))
 NOTEBOOKS := $(CHAPTERS:.py=.ipynb)
 LIB := $(shell find lib -name '*.py')
 
-.PHONY: help setup data book html report list test bench clean distclean
+.PHONY: help setup data book html report list verify test bench clean distclean FORCE
 
 help: ## this list
 	@echo "The reproduction book — targets (cost: small profile on 2 CPU cores / paper profile on one GPU)"
@@ -35,6 +46,7 @@ help: ## this list
 	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac, resmlp, actcoolr, mi,"
 	@echo "  swwdirvae); make list shows every item and its status; make reproduce-table2 finds the chapters with a Table 2"
 	@echo "  variables: PROFILE=paper|small|smoke  DATA_MIRROR=<folder of .npz>  CHAPTER_TIMEOUT=$(CHAPTER_TIMEOUT)"
+	@echo "             STALE=reuse|rerun (runs made by other code)  FRESH=1 (retrain everything into results-fresh/)"
 	@echo "             JOBS=N (parallel workers, one GPU each)  EXECUTOR=local|slurm|submitit-local  CHAPTER=<short name>"
 
 setup: $(STAMP) ## create .venv from requirements.txt (~5 min, once)
@@ -53,7 +65,11 @@ book: $(STAMP) ## get the data, execute every chapter at PROFILE (small: ~45 min
 	$(PY) -m lib.data --allow-missing    # a missing data set makes the items that need it say "not run"
 	$(MAKE) $(NOTEBOOKS)
 
-# An executed notebook depends on its source and on lib/: an edit to either re-runs it.
+# An executed notebook depends on its source and on lib/: an edit to either re-runs it; so does asking for
+# another profile than the one it was executed at (its provenance.json says which), and FRESH=1.
+OTHER_PROFILE := $(if $(wildcard $(STAMP)),$(shell $(PY) -m lib.book outdated "$(PROFILE)" $(if $(FRESH),--all) 2>/dev/null))
+$(OTHER_PROFILE): FORCE
+FORCE:
 book/%.ipynb: book/%.py $(LIB) | $(STAMP)
 	@mkdir -p build/nb
 	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$*.ipynb $<
@@ -77,6 +93,9 @@ reproduce-%: $(STAMP) ## one item, e.g. reproduce-kfac-table2 (notebook, figures
 
 list: $(STAMP) ## every item of every chapter with its status (verdicts, profile, runs waiting, not run and why)
 	@$(PY) -m lib.book list
+
+verify: $(STAMP) ## re-train the 3 cheapest committed runs and compare with their records (same device: identical; another: drift vs tolerance)
+	$(PY) -m lib.verify --limit $(or $(LIMIT),3)
 
 report: $(STAMP) ## REPORT.md and the README's results block, from figures/*/claims.csv (~5 s)
 	$(PY) -m lib.book report

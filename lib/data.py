@@ -53,6 +53,10 @@ class DataError(RuntimeError):
     """A data set is missing, truncated or fails its checks; the message names the fix."""
 
 
+class CorruptData(DataError):
+    """A cached data file that is there but unreadable or wrong: never reported as merely missing."""
+
+
 @dataclass(frozen=True)
 class Dataset:
     """One data set in memory: uint8 images (N, H, W[, C]) and uint8 labels (N,)."""
@@ -110,12 +114,14 @@ def load(name: str) -> Dataset:
 
 def available(names) -> dict[str, Dataset]:
     """The data sets among ``names`` that are here, printing each one's source or why it is missing
-    (a chapter's items that need a missing one say so and skip)."""
+    (a chapter's items that need a missing one say so and skip). A corrupt file raises :class:`CorruptData`."""
     found = {}
     for name in names:
         try:
             found[name] = load(name)
             print(f"{name}: {found[name].source}")
+        except CorruptData:
+            raise
         except DataError as e:
             print(f"{name}: not available ({e})")
     return found
@@ -139,7 +145,7 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
     except (zipfile.BadZipFile, EOFError, ValueError, OSError, KeyError) as e:
-        raise DataError(f"{path} is truncated or corrupt ({type(e).__name__}: {e}); "
+        raise CorruptData(f"{path} is truncated or corrupt ({type(e).__name__}: {e}); "
                         f"delete it and run `make data`") from e
 
 
@@ -149,7 +155,7 @@ def _check(name: str, a: dict[str, np.ndarray], path: Path) -> None:
     need = ["x_train", "y_train", "x_test", "y_test"] + (["y_train_coarse", "y_test_coarse"] if spec.coarse else [])
     missing = [k for k in need if k not in a]
     if missing:
-        raise DataError(f"{path} lacks arrays {missing}; delete it and run `make data`")
+        raise CorruptData(f"{path} lacks arrays {missing}; delete it and run `make data`")
     for split, counts in (("train", spec.train_counts), ("test", spec.test_counts)):
         x, y = a[f"x_{split}"], a[f"y_{split}"]
         problems = []
@@ -166,7 +172,7 @@ def _check(name: str, a: dict[str, np.ndarray], path: Path) -> None:
         if spec.coarse and a[f"y_{split}_coarse"].max(initial=0) >= spec.coarse:
             problems.append(f"y_{split}_coarse holds labels >= {spec.coarse}")
         if problems:
-            raise DataError(f"{path} fails its checks: {'; '.join(problems)}; delete it and run `make data`")
+            raise CorruptData(f"{path} fails its checks: {'; '.join(problems)}; delete it and run `make data`")
 
 
 # ---------------------------------------------------------------- filling the cache

@@ -65,7 +65,12 @@ class Provenance(dict):
             profile=profile, seeds=list(seeds))
 
     def finish(self) -> "Provenance":
+        """Wall time, and the run store's use: runs reused / stale (with the commits that made them) / trained."""
+        from lib import runs
         self["wall_time_s"] = round(time.perf_counter() - self._t0, 1)
+        self["runs"] = runs.summary()
+        self["stale_runs"] = [f"{k} (made by {c})" for k, c in runs.SESSION["stale"]]
+        self["code_hash"] = runs.code_hash()
         return self
 
     def __str__(self) -> str:

@@ -210,7 +210,7 @@ def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict
 
 def run_classifier(config: dict, *, device: str = "cpu", progress: bool = True, label: str = "") -> train.History:
     """The History of this config: reused from the run store, resumed, or trained now."""
-    result = runs.run(config, lambda c, ckpt: _train(c, ckpt, device, progress, label or c["kind"]))
+    result = runs.run(config, lambda c, ckpt: _train(c, ckpt, device, progress, label or c["kind"]), device=device)
     return train.History(epochs=result["epochs"], diverged=result["diverged"])
 
 

@@ -87,6 +87,8 @@ def test_truncated_file_says_which_and_what(cache):
     (cache / "tiny.npz").write_bytes(raw[: len(raw) // 2])
     with pytest.raises(data.DataError, match=r"tiny\.npz is truncated or corrupt"):
         data.load("tiny")
+    with pytest.raises(data.CorruptData, match=r"tiny\.npz is truncated or corrupt.*delete it"):
+        data.available(["tiny"])                 # corrupt is not "missing": a chapter must not skip it silently
 
 
 def test_subset_is_stratified_and_seeded(tiny):
