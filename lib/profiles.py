@@ -43,10 +43,10 @@ _DEIT = dict(regularize=dict(mixup=0.8, cutmix=1.0, smoothing=0.1, erasing=0.25)
 CHAPTERS: dict[str, dict] = {
     "00_data_and_tools": {
         "items": ("datasets", "loader"),
-        # loader benchmark: batches timed per loader, batch size, and the upsampled (32->256->224) batch size
-        "paper": dict(bench_batches=40, batch_size=512, upsample_batch_size=64, grid=8),
-        "small": dict(bench_batches=40, batch_size=512, upsample_batch_size=64, grid=8),
-        "smoke": dict(bench_batches=2, batch_size=64, upsample_batch_size=8, grid=4),
+        # loader benchmark: batches timed per loader, interleaved repeats, batch size, the upsampled (32->256->224) batch size
+        "paper": dict(bench_batches=40, repeats=5, batch_size=512, upsample_batch_size=64, grid=8),
+        "small": dict(bench_batches=40, repeats=5, batch_size=512, upsample_batch_size=64, grid=8),
+        "smoke": dict(bench_batches=2, repeats=3, batch_size=64, upsample_batch_size=8, grid=4),
     },
     "01_kfac_mlp_mixer": {
         "items": ("table2", "fig2", "fig3", "table3", "fig4", "table4", "quirks"),
