@@ -40,12 +40,21 @@
 # the regime where the estimator works.
 #
 # **Scale.** The `small` profile trains on 4,000 images for 12 epochs (paper: 60,000 / 50,000 images,
-# 50 epochs; CIFAR-10's fixed and warm-up runs 200); the verdicts compare orderings at that scale.
+# 50 epochs; CIFAR-10's fixed and warm-up runs 200), three seeds per run.
+#
+# **How a verdict is reached.** Every claim is decided by a rule function in `lib/chapters/mi_lr.py` (tested in
+# `tests/test_rules_mi_lr.py`, on synthetic inputs and on the paper's own numbers) over per-seed values, with
+# an interval (Welch, TOST, Clopper–Pearson), and only if its preconditions hold: every compared run trained;
+# a policy compared with a fixed rate is either rate-matched to it or compared with the best rate of a sweep
+# that brackets the rate the policy ran at (at 12 epochs a higher rate simply wins, and policy 2 climbs to
+# several times 0.01); an MI reading a claim rests on is neither at KSG's floor nor at its ceiling
+# (ψ(N) − ⟨ψ(N_c)⟩ ≈ 2.307 nats for 1000 one-hot labels). A failed precondition makes the verdict
+# *inconclusive*, with its numbers.
 
 # %% tags=["parameters"]
 profile = None      # "paper" | "small" | "smoke"; None: "paper" with CUDA, else "small"
 only = None         # items to run, e.g. ["fig3"]; None: all
-seeds = None        # None: the profile's seeds (small: [0, 1])
+seeds = None        # None: the profile's seeds (small: [0, 1, 2])
 device = None       # None: "cuda" when available, else "cpu"
 max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the paper profile on a CPU)
 
@@ -92,13 +101,16 @@ if P.wants("fig1"):
                     height=2.8, facet_kws=dict(sharey=False))
     g.set(xscale="log")
     report.save_figure(g.figure, P.chapter, "fig1")
-    m = fig1.groupby(["data", "samples"])["IXY (nats)"].mean()
-    near = {d: abs(m[d, 1000] / m[d].iloc[-1] - 1) for d in available if 1000 in m[d].index}
-    if near:
-        claims.add("fig1", "by 1000 samples the IXY estimate is near its value at larger samples (the paper's choice)",
-                   rule="|IXY(1000) / IXY(largest size) − 1| < 10% per data set",
-                   evidence=", ".join(f"{d}: {v:.1%} (largest {m[d].index[-1]})" for d, v in near.items()),
-                   holds=bool(all(v < 0.1 for v in near.values())))
+    at = lambda d, n: fig1.query("data == @d and samples == @n")["IXY (nats)"].to_list()
+    top = max(P.settings["fig1_sizes"])
+    cap = M.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
+    for d in available:
+        if 1000 in P.settings["fig1_sizes"]:
+            claims.add("fig1", f"{d}: by 1000 samples the IXY estimate is near its value at larger samples",
+                       M.rule_plateau(at(d, 1000), at(d, top), ceiling=cap),
+                       rule=f"TOST: IXY(1000) − IXY({top}) within ±{M.PLATEAU} nats; IXY({top}) off KSG's floor "
+                            f"({M.MI_FLOOR} nats)", paper="Figure 1 (a plot: no numbers printed)",
+                       ours=f"{report.mean_std(at(d, 1000), 3)} vs {report.mean_std(at(d, top), 3)} nats")
 
 # %% [markdown]
 # ## Tiling — the paper's bound for CNNs
@@ -133,14 +145,20 @@ if P.wants("tiling"):
 # ε = 0.01, LR 0.001…0.1); policy 2 at equal rates (γ = 0.1, LR 0.001…0.1). Every run measures IHYLL each
 # epoch (the fixed and warm-up runs only record it).
 #
-# **Claims and rules.** (1) IHYLL rises with training: the last epoch's IHYLL above the first's in every run.
-# (2) Test accuracy rises with IHYLL: Spearman ρ over all epochs of all runs > 0.5 (< 0 refutes).
-# (3) Policy 2 reaches the fixed run's end accuracy sooner and ends at least as high: seed-mean first
-# epoch reaching it earlier than the fixed run's own, and its end accuracy not below the fixed run's beyond
-# two standard errors. (4) Policy 2 beats policy 1: end accuracy above beyond two standard errors.
+# Beside the paper's four runs, the fixed rate is **swept** at this scale (0.01, 0.03, 0.1): the sweep's best
+# rate is the tuned baseline, and the sweep brackets the rates the policies reach.
+#
+# **Claims and rules** (each a function of `lib/chapters/mi_lr.py`). (1) IHYLL rises with training: the
+# per-run rise from the first to the last epoch, one-sample t interval above 0. (2) Test accuracy rises with
+# IHYLL: the runs' per-run Spearman ρ, interval above 0. (3) IXY is a soft upper bound: ≥ 95% of epochs with
+# IHYLL ≤ IXY (Clopper–Pearson), testable only if IXY is below KSG's ceiling. (4) Policy 2 ends at least as
+# high as a fixed rate (non-inferiority, margin 0.5 points MNIST / 1 point CIFAR-10) — against the paper's
+# 0.01 (decided only if rate-matched) and against the best swept rate — and (5) reaches that run's end
+# accuracy in fewer epochs. (6) Policy 2 beats policy 1: Welch interval of the end-accuracy gap above 0.
 
 # %%
 def run_four(data_name: str, seeds) -> dict:
+    """The paper's four runs and the fixed-rate sweep, every one over ``seeds``."""
     cfgs = {}
     for label, (lr, sched) in M.schedules(data_name).items():
         dynamic = sched is not None and sched["name"] == "mi"
@@ -150,43 +168,63 @@ def run_four(data_name: str, seeds) -> dict:
     return experiment.run_many(cfgs, device=P.device, label=data_name)
 
 
-def four_runs_items(data_name: str, runs: dict, item: str, margin: float) -> pd.DataFrame:
-    fixed_end = {s: M.end(h) for (lab, s), h in runs.items() if lab == "fixed"}
+def four_runs_items(data_name: str, runs: dict, item: str) -> pd.DataFrame:
+    fixed_end = {s: M.end(h) for s, h in M.group(runs, "fixed").items()}
     table = M.results_table(P, data_name, runs, fixed_end)
     report.save_table(table, P.chapter, item)
     fig = plots.panel_grid(M.frame(runs), panels=[("epoch", "lr"), ("epoch", "test_acc"), ("epoch", "IHYLL"),
                                                   ("IHYLL", "test_acc")], row="run",
                            title=f"{item}: {data_name} ({P.profile} profile; IXY tiled = {runs['fixed', P.seeds[0]].epochs[0]['IXY']:.2f} nats)")
     report.save_figure(fig, P.chapter, item)
-    p2, p1, fx = M.accs(runs, "policy 2"), M.accs(runs, "policy 1"), M.accs(runs, "fixed")
-    sooner = M.mean_epoch_to(runs, "policy 2", fixed_end) < M.mean_epoch_to(runs, "fixed", fixed_end)
-    not_below = report.separated(fx, p2, margin=margin) is not True
-    claims.add(item, f"{data_name}: policy 2 reaches the fixed run's end accuracy sooner and ends at least as high",
-               rule=f"seed-mean first epoch reaching it earlier, end acc not below fixed by > {margin} + 2 s.e.",
-               evidence=f"epochs: policy 2 {M.mean_epoch_to(runs, 'policy 2', fixed_end):.1f}, fixed "
-                        f"{M.mean_epoch_to(runs, 'fixed', fixed_end):.1f}; end acc policy 2 {report.mean_std(p2)}, "
-                        f"fixed {report.mean_std(fx)}", holds=bool(sooner and not_below))
+    p2, p1 = M.accs(runs, "policy 2"), M.accs(runs, "policy 1")
+    tuned = M.tuned_fixed(runs)
+    ms = lambda lab: report.mean_std(M.accs(runs, lab))
+    paper = M.PAPER[data_name]
+    for base, pre in (("fixed", [M.rate_matched(runs, "policy 2")]), (tuned, [M.sweep_brackets(runs, "policy 2")])):
+        target = {s: M.end(h) for s, h in M.group(runs, base).items()}
+        ok = [M.trained(runs, ("policy 2", base)), *pre]
+        what = "the paper's fixed 0.01" if base == "fixed" else f"the best swept fixed rate ({tuned})"
+        claims.add(item, f"{data_name}: policy 2 ends at least as high as {what}",
+                   M.rule_ends_as_high(p2, M.accs(runs, base), data=data_name, preconditions=ok),
+                   rule=f"Welch interval of policy 2 − {base} end acc above −{M.COMPETITIVE[data_name]} points",
+                   paper=f"policy 2 {paper['policy 2'][0]} vs fixed {paper['fixed'][0]}",
+                   ours=f"policy 2 {report.mean_std(p2)} vs {base} {ms(base)}")
+        claims.add(item, f"{data_name}: policy 2 reaches the end accuracy of {what} sooner than it does",
+                   M.rule_sooner(M.epochs_to(runs, "policy 2", target), M.epochs_to(runs, base, target), preconditions=ok),
+                   rule=f"Welch interval of the first epoch reaching {base}'s end acc, {base} − policy 2, above 0",
+                   paper=f"policy 2: {paper['policy 2'][2]}; fixed: {paper['fixed'][2]}",
+                   ours=f"epochs: policy 2 {report.mean_std(M.epochs_to(runs, 'policy 2', target), 1)}, "
+                        f"{base} {report.mean_std(M.epochs_to(runs, base, target), 1)}")
     claims.add(item, f"{data_name}: policy 2 (value and change) beats policy 1 (change only)",
-               rule=f"end acc above by > {margin} + 2 s.e. (reverse refutes)",
-               evidence=f"policy 2 {report.mean_std(p2)}, policy 1 {report.mean_std(p1)}",
-               holds=report.separated(p2, p1, margin=margin))
+               M.rule_beats(p2, p1, names=("policy 2", "policy 1"), preconditions=[M.trained(runs, ("policy 1", "policy 2"))]),
+               rule="Welch interval of policy 2 − policy 1 end acc above 0",
+               paper=f"policy 2 {paper['policy 2'][0]} vs policy 1 {paper['policy 1'][0]}",
+               ours=f"policy 2 {report.mean_std(p2)} vs policy 1 {report.mean_std(p1)}")
     return table
 
 
 if P.wants("fig3") and "mnist" in available:
     r3 = run_four("mnist", P.seeds)
-    display(four_runs_items("mnist", r3, "fig3", margin=0.0))
-    holds, ev = M.ihyll_rises(r3)
-    claims.add("fig3", "training increases IHYLL", rule="last epoch's IHYLL above the first's, every run", evidence=ev,
-               holds=holds)
+    display(four_runs_items("mnist", r3, "fig3"))
     f3 = M.frame(r3)
-    below = float((f3["IHYLL"] <= f3["IXY"]).mean())
-    claims.add("fig3", "IXY (tiled, for a CNN) is a soft upper bound of IHYLL", rule="IHYLL ≤ IXY in ≥ 95% of epochs "
-               "(≤ 50% refutes)", evidence=f"{below:.0%} of {len(f3)} epochs; IXY {f3['IXY'].iloc[0]:.3f} nats",
-               holds=True if below >= 0.95 else False if below <= 0.5 else None)
-    holds, ev = M.accuracy_follows_ihyll(r3)
-    claims.add("fig3", "test accuracy rises with IHYLL", rule="Spearman ρ(IHYLL, test acc) > 0.5 (< 0 refutes)",
-               evidence=ev, holds=holds)
+    cap = M.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
+    first, last = [h.epochs[0]["IHYLL"] for h in r3.values()], [h.epochs[-1]["IHYLL"] for h in r3.values()]
+    claims.add("fig3", "training increases IHYLL", M.rule_ihyll_rises(first, last, ceiling=cap),
+               rule="one-sample t interval of the per-run IHYLL rise (last − first epoch) above 0; first epoch off "
+                    "KSG's ceiling", paper="IHYLL rises in every run of Figure 3 (plots)",
+               ours=f"first {report.mean_std(first, 3)} → last {report.mean_std(last, 3)} nats over {len(r3)} runs")
+    below = int((f3["IHYLL"] <= f3["IXY"]).sum())
+    claims.add("fig3", "IXY (tiled, for a CNN) is a soft upper bound of IHYLL",
+               M.rule_soft_bound(below, len(f3), ixy=float(f3["IXY"].iloc[0]), ceiling=cap),
+               rule="Clopper–Pearson interval of the share of epochs with IHYLL ≤ IXY at or above 95%; IXY below "
+                    "KSG's ceiling (else the bound holds by construction)", paper="stated (Section 3)",
+               ours=f"{below}/{len(f3)} epochs; IXY {f3['IXY'].iloc[0]:.3f}, ceiling {cap:.3f} nats")
+    rho = M.per_run_rho(r3)
+    at_cap = float((f3["IHYLL"] >= cap - M.CEILING_TOL).mean())
+    claims.add("fig3", "test accuracy rises with IHYLL", M.rule_acc_follows_ihyll(rho, at_ceiling=at_cap),
+               rule="one-sample t interval of the per-run Spearman ρ(IHYLL, test acc) above 0; IHYLL below KSG's "
+                    "ceiling in most epochs", paper="a non-linear, increasing relationship (plots)",
+               ours=f"per-run ρ {report.mean_std(rho)} over {len(rho)} runs")
 elif P.wants("fig3"):
     claims.add("fig3", "MNIST runs", rule="", evidence="", not_run=data.NO_DATA.format("MNIST"))
 
@@ -204,14 +242,14 @@ if P.wants("fig3") and "mnist" in available:
 # %% [markdown]
 # ## Figure 4 — CIFAR-10, the same model
 #
-# As Figure 3 with γ₁ = 0.01 for policy 1 and dampened increases for policy 2 (γ₁ = γ₂ = 0.01). The paper
-# trains the fixed and warm-up runs 200 epochs and the dynamic ones 50; the `small` profile trains all four
-# for the same 12 epochs, one seed, so the rules ask for a 1-point margin.
+# As Figure 3 with γ₁ = 0.01 for policy 1 and dampened increases for policy 2 (γ₁ = γ₂ = 0.01), and the same
+# fixed-rate sweep. The paper trains the fixed and warm-up runs 200 epochs and the dynamic ones 50; the `small`
+# profile trains every run for the same 12 epochs, three seeds; "at least as high" allows 1 point here.
 
 # %%
 if P.wants("fig4") and "cifar10" in available:
-    r4 = run_four("cifar10", P.seeds[:1] if P.profile != "paper" else P.seeds)
-    display(four_runs_items("cifar10", r4, "fig4", margin=0.0 if P.profile == "paper" else 1.0))
+    r4 = run_four("cifar10", P.seeds)
+    display(four_runs_items("cifar10", r4, "fig4"))
 elif P.wants("fig4"):
     claims.add("fig4", "CIFAR-10 runs", rule="", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
 
@@ -219,40 +257,65 @@ elif P.wants("fig4"):
 # ## Figure 5 — a batch-size change during training
 #
 # The base run (fixed 0.01, batch 100) is Figure 3's fixed run. From its checkpoint after epoch 3 (a run
-# of the same config stopped there, with its weights kept: same seed, same batches, so the same state), two
-# runs continue with batch 500: fixed 0.01, and policy 2 (γ = 0.1, LR 0.001…0.1) tracking IHYLL's value only
-# for the 5 epochs after the change, its history carried over from the first 3 epochs. **Claim**: the
-# dynamic rate copes with the change — rule: its end accuracy beats the fixed batch-500 run's by more than
-# the seed-to-seed std of Figure 3's fixed runs (one seed here).
+# of the same config stopped there, with its weights kept: same seed, same batches, so the same state), runs
+# continue with batch 500: fixed 0.01, and policy 2 (γ = 0.1, LR 0.001…0.1) tracking IHYLL's value only
+# for the 5 epochs after the change, its history carried over from the first 3 epochs — and, as our control,
+# the linear-scaling rule the paper cites for such changes (Goyal et al.: 5× the batch, 5× the rate, 0.05).
+# **Claims**: after the change policy 2 ends above the fixed rate (Welch interval above 0), its rate rises
+# above the rate before the change, and (our control) it ends at least as high as the linear-scaling rule.
+# The batch-500 runs take 5× fewer steps per epoch: the comparison is at equal epochs, as in the paper.
 
 # %%
 if P.wants("fig5") and "mnist" in available:
-    bc, s0 = P.settings["bs_change"], P.seeds[0]
+    bc = P.settings["bs_change"]
     E = P.settings["mnist"]["epochs"]
-    prefix_cfg = M.config(P, data="mnist", lr=0.01, schedule=None, seed=s0, epochs=bc["at"], keep_weights=True)
-    prefix = M.run(P, prefix_cfg, "fig5 base, first epochs")
-    carried = {"IHYLL": [e["IHYLL"] for e in prefix.epochs]}
-    p2 = dict(name="mi", policy=M.policy("value_and_change"), value_only_epochs=[0, bc["value_only"]], history=carried)
-    r5 = {"base (BS 100)": M.run(P, M.config(P, data="mnist", lr=0.01, schedule=None, seed=s0), "fig5 base")}
-    for label, sched in (("fixed, BS 100 → 500", None), ("policy 2, BS 100 → 500", p2)):
-        cont = M.run(P, M.config(P, data="mnist", lr=0.01, schedule=sched, seed=s0, epochs=E - bc["at"],
-                                 batch=bc["batch"], init_from=prefix_cfg), f"fig5 {label}")
+    prefix_cfgs = {s: M.config(P, data="mnist", lr=0.01, schedule=None, seed=s, epochs=bc["at"], keep_weights=True)
+                   for s in P.seeds}
+    prefixes = experiment.run_many(prefix_cfgs, device=P.device, label="fig5 base, first epochs")
+    scaled = 0.01 * bc["batch"] / P.settings["batch"]
+    conts, labels5 = {}, ("fixed, BS 100 → 500", "policy 2, BS 100 → 500", f"linear scaling {scaled:g}, BS 100 → 500")
+    for s in P.seeds:
+        carried = {"IHYLL": [e["IHYLL"] for e in prefixes[s].epochs]}
+        p2 = dict(name="mi", policy=M.policy("value_and_change"), value_only_epochs=[0, bc["value_only"]], history=carried)
+        for label, (lr, sched) in zip(labels5, ((0.01, None), (0.01, p2), (scaled, None))):
+            conts[label, s] = M.config(P, data="mnist", lr=lr, schedule=sched, seed=s, epochs=E - bc["at"],
+                                       batch=bc["batch"], init_from=prefix_cfgs[s])
+    r5 = {("base (BS 100)", s): M.run(P, M.config(P, data="mnist", lr=0.01, schedule=None, seed=s), "fig5 base")
+          for s in P.seeds}
+    for (label, s), cont in experiment.run_many(conts, device=P.device, label="fig5").items():
         for e in cont.epochs:
             e["epoch"] += bc["at"]                                   # continue the base run's epoch count
-        r5[label] = type(cont)(epochs=prefix.epochs + cont.epochs)
-    t5 = pd.DataFrame([{"run": k, "paper end acc": M.PAPER_FIG5[k][0], "paper best acc": M.PAPER_FIG5[k][1],
-                        f"ours end acc ({P.profile})": round(M.end(h), 2), "ours best acc": round(h.best(), 2)}
-                       for k, h in r5.items()])
+        r5[label, s] = type(cont)(epochs=prefixes[s].epochs + cont.epochs)
+    t5 = pd.DataFrame([{"run": k, "paper end acc": M.PAPER_FIG5.get(k, ("—",))[0],
+                        "paper best acc": M.PAPER_FIG5.get(k, ("—", "—"))[1],
+                        f"ours end acc ({P.profile})": report.mean_std(M.accs(r5, k)),
+                        "ours best acc": report.mean_std([h.best() for h in M.group(r5, k).values()]),
+                        "ours max lr after the change": report.mean_std(
+                            [max(e["lr"] for e in h.epochs[bc["at"]:]) for h in M.group(r5, k).values()], 3)}
+                       for k in ("base (BS 100)", *labels5)])
     report.save_table(t5, P.chapter, "fig5")
     display(t5)
-    fig = plots.panel_grid(M.frame({(k, s0): h for k, h in r5.items()}), row="run", title=f"fig5 ({P.profile})",
+    fig = plots.panel_grid(M.frame(r5), row="run", title=f"fig5 ({P.profile})",
                            panels=[("epoch", "lr"), ("epoch", "test_acc"), ("epoch", "IHYLL"), ("IHYLL", "test_acc")])
     report.save_figure(fig, P.chapter, "fig5")
-    noise = float(np.std(M.accs(r3, "fixed"), ddof=1)) if "r3" in globals() and len(P.seeds) > 1 else 0.0
-    gap = M.end(r5["policy 2, BS 100 → 500"]) - M.end(r5["fixed, BS 100 → 500"])
+    fixed5, dyn5, lin5 = (M.accs(r5, k) for k in labels5)
+    ok5 = [M.trained(r5, labels5)]
     claims.add("fig5", "after a batch-size increase, the MI-driven rate ends above the fixed rate",
-               rule="end acc gap > seed std of Figure 3's fixed runs", evidence=f"gap {gap:+.2f} points, seed std {noise:.2f}",
-               holds=bool(gap > noise) if gap > noise or gap < -noise else None)
+               M.rule_beats(dyn5, fixed5, names=("policy 2", "fixed"), preconditions=ok5),
+               rule="Welch interval of policy 2 − fixed end acc (both BS 500 after epoch 3) above 0",
+               paper=f"policy 2 {M.PAPER_FIG5[labels5[1]][0]} vs fixed {M.PAPER_FIG5[labels5[0]][0]}",
+               ours=f"policy 2 {report.mean_std(dyn5)} vs fixed {report.mean_std(fixed5)}")
+    rise = [max(e["lr"] for e in h.epochs[bc["at"]:]) for h in M.group(r5, labels5[1]).values()]
+    before = [h.epochs[bc["at"] - 1]["lr"] for h in M.group(r5, labels5[1]).values()]
+    claims.add("fig5", "after the batch-size increase the MI-driven rate rises", M.rule_rate_rises(before, rise),
+               rule="one-sample t interval of (highest rate after the change − rate before it) above 0",
+               paper="'the higher LR reached' after the change (plot)",
+               ours=f"before {report.mean_std(before, 3)}, highest after {report.mean_std(rise, 3)}")
+    claims.add("fig5", f"after the change, policy 2 ends at least as high as the linear-scaling rule (lr {scaled:g}; "
+               "our control)", M.rule_ends_as_high(dyn5, lin5, data="mnist", preconditions=ok5),
+               rule=f"Welch interval of policy 2 − linear scaling end acc above −{M.COMPETITIVE['mnist']} points",
+               paper="not run in the paper (its cited guideline)",
+               ours=f"policy 2 {report.mean_std(dyn5)} vs linear scaling {report.mean_std(lin5)}")
 
 # %% [markdown]
 # ## Figure 6 — layer-wise learning rates
@@ -260,30 +323,35 @@ if P.wants("fig5") and "mnist" in available:
 # Policy 2 at equal rates (γ = 0.1, LR 0.001…0.05) with one rate per layer (parameter groups conv1, conv2,
 # dense1, dense2), each driven by that layer's I(H;Y) relative to IXY. The wide layers' I(H;Y) is measured
 # on the profile's `layer_mi_n` samples (small: 500, to keep the per-epoch cost of 21,632- and
-# 36,864-dimensional activations in bounds). **Claim**: layer-wise rates are competitive — rule: end
-# accuracy not below Figure 3's fixed run by more than max(0.5, 2 × its seed std).
+# 36,864-dimensional activations in bounds). **Claim**: layer-wise rates are competitive with Figure 3's
+# fixed rate — non-inferior within 0.5 points — decided only if every layer's I(H;Y), which drives its rate,
+# is off KSG's floor and ceiling (else that layer's rate follows estimator noise).
 
 # %%
 if P.wants("fig6") and "mnist" in available:
     keys = [f"IHY_{n}" for n in M.LAYERS[:-1]] + ["IHYLL"]
     sched6 = dict(name="mi", policy=M.policy("value_and_change", lr_max=0.05), keys=keys)
-    h6 = M.run(P, M.config(P, data="mnist", lr=0.001, schedule=sched6, seed=P.seeds[0], layers=M.LAYERS,
-                           mi_n=P.settings["layer_mi_n"], groups=M.LAYERS), "fig6 layer-wise")
-    f6 = h6.frame()
+    r6 = experiment.run_many({("layer-wise", s): M.config(P, data="mnist", lr=0.001, schedule=sched6, seed=s,
+                                                        layers=M.LAYERS, mi_n=P.settings["layer_mi_n"], groups=M.LAYERS)
+                              for s in P.seeds}, device=P.device, label="fig6 layer-wise")
+    f6 = M.frame(r6)
     lr_cols = {f"lr_{i}": f"lr {n}" for i, n in enumerate(M.LAYERS)}
-    display(f6[["epoch", "test_acc", *keys, "IXY", "mi_time_s", *lr_cols]].rename(columns=lr_cols).round(4))
-    long6 = f6.rename(columns=lr_cols).melt(id_vars=["epoch"], value_vars=list(lr_cols.values()) + keys)
+    display(f6.groupby("epoch")[["test_acc", *keys, "IXY", "mi_time_s", *lr_cols]].mean().rename(columns=lr_cols).round(4))
+    long6 = f6.rename(columns=lr_cols).melt(id_vars=["epoch", "seed"], value_vars=list(lr_cols.values()) + keys)
     long6["panel"] = np.where(long6["variable"].str.startswith("lr"), "learning rate", "I(H;Y) (nats)")
     long6["run"] = long6["panel"]
     fig = plots.panel_grid(long6, panels=[("epoch", "value")], row="run", hue="variable", title=f"fig6 ({P.profile})")
     report.save_figure(fig, P.chapter, "fig6")
-    fixed = M.accs(r3, "fixed") if "r3" in globals() else []
-    if fixed:
-        tol = max(0.5, 2 * float(np.std(fixed, ddof=1)) if len(fixed) > 1 else 0.5)
+    if "r3" in globals():
+        fixed, lw = M.accs(r3, "fixed"), M.accs(r6, "layer-wise")
+        cap6 = M.ksg_ceiling(np.repeat(np.arange(10), P.settings["layer_mi_n"] // 10))
         claims.add("fig6", "layer-wise MI-driven rates are competitive with a fixed rate",
-                   rule="end acc ≥ fixed's seed mean − max(0.5, 2 × seed std)",
-                   evidence=f"layer-wise {M.end(h6):.2f} (paper {M.PAPER_FIG6[0]}), fixed {report.mean_std(fixed)}",
-                   holds=bool(M.end(h6) >= np.mean(fixed) - tol))
+                   M.rule_layerwise(lw, fixed, layer_mi={k: f6[k].to_list() for k in keys}, ceiling=cap6),
+                   rule=f"Welch interval of layer-wise − fixed end acc above −{M.COMPETITIVE['mnist']} points; every "
+                        f"layer's I(H;Y) off KSG's floor ({M.MI_FLOOR}) and ceiling ({cap6:.3f} nats)",
+                   paper=f"layer-wise {M.PAPER_FIG6[0]} vs fixed {M.PAPER['mnist']['fixed'][0]}",
+                   ours=f"layer-wise {report.mean_std(lw)} vs fixed {report.mean_std(fixed)}; mean I(H;Y) "
+                        + ", ".join(f"{k} {f6[k].mean():.3f}" for k in keys))
 
 # %% [markdown]
 # ## Summary
@@ -293,6 +361,6 @@ if P.wants("fig6") and "mnist" in available:
 # %%
 claims.save()
 with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "rule", "evidence", "verdict"]])
+    display(claims.frame()[["item", "claim", "paper", "ours", "n", "interval", "verdict", "reason"]])
 report.save_provenance(prov.finish(), P.chapter)
 print(prov)

@@ -53,7 +53,7 @@ CHAPTERS: dict[str, dict] = {
         # models: the paper's names -> Mixer sizes; upsample: the "224" input pipeline; kfac: update intervals
         "paper": dict(models={m: MIXER[m] for m in ("S/4", "B/4", "S/16", "B/16")},
                       upsample=dict(resize=256, center_crop=224), n_train=None, n_test=None, epochs=100, batch=64,
-                      seeds=[0], c100_n_train=None, c100_epochs=100, kfac=dict(stats_every=10, inv_every=100)),
+                      seeds=[0, 1, 2], c100_n_train=None, c100_epochs=100, kfac=dict(stats_every=10, inv_every=100)),
         # widths and depths scaled by 1/8 and 1/2 (S: C=64, 4 blocks; B: C=96, 6 blocks: B/S ratios kept);
         # upsampling 32->64->56 with patch 4 keeps the paper's 196 tokens and 2.3 original pixels per patch
         "small": dict(models={"S/4": dict(image_size=32, patch=4, **_S), "B/4": dict(image_size=32, patch=4, **_B),
@@ -70,7 +70,7 @@ CHAPTERS: dict[str, dict] = {
         # paper: ResMLP-S12 itself on CIFAR-10 upsampled to 224 (ImageNet is not here), 400 epochs, batch 1024,
         # DeiT's recipe in full; the teacher is the paper's RegNetY-16GF, trained in the chapter
         "paper": dict(model=dict(dim=384, depth=12, image_size=224, patch=16), n_train=None, n_test=None, batch=1024,
-                      seeds=[0], recipes=_resmlp_recipes(
+                      seeds=[0, 1, 2], recipes=_resmlp_recipes(
                           epochs=400, batch=1024, warmup=5, teacher_epochs=100, teacher_lr=0.4,
                           augment=dict(flip=True, crop_pad=4, resize=224),
                           light={**_DEIT, "augment": dict(flip=True, crop_pad=4, resize=224, randaugment=[2, 9])},
@@ -101,7 +101,7 @@ CHAPTERS: dict[str, dict] = {
         # resnet: the ResNet of Figures 1, 2, 5 and Section D (paper: ResNet-32); t2_models: Table 2's networks;
         # range: per data set the model, constant rate, epochs and the epochs whose state is analysed
         "paper": dict(n_train=dict(cifar10=None, fashion_mnist=None), n_test=None, batch=dict(cifar10=256, fashion_mnist=64),
-                      seeds=[0], resnet_depth=32, epochs=50, analysis_batch=512, t2_epochs=[25, 50],
+                      seeds=[0, 1, 2], resnet_depth=32, epochs=50, analysis_batch=512, t2_epochs=[25, 50],
                       t2_models={"ResNet-18": ("resnet18_cifar", {}), "PyramidNet-110": ("pyramidnet", dict(depth=110))},
                       range={"fashion_mnist": dict(model="keras_cnn", lr=0.1, epochs=200, points=[0, 10, 50, 200]),
                              "cifar10": dict(model="vgg16_cifar", lr=0.05, epochs=300, points=[0, 30, 150, 300])}),
@@ -125,13 +125,14 @@ CHAPTERS: dict[str, dict] = {
         # from k + 1 = 4 copies on, the estimate is H(Y) whatever the copies: the tiling item shows it, so 4 it is);
         # fig1_sizes / fig1_repeats: Figure 1's sample sizes; tiles: the tiling item's copies; bs_change: Figure 5
         "paper": dict(mnist=dict(n_train=None, n_test=None, epochs=50), cifar10=dict(n_train=None, n_test=None, epochs=200,
-                      dynamic_epochs=50), batch=100, seeds=[0], mi_n=1000, layer_mi_n=1000, tile=4,
+                      dynamic_epochs=50), batch=100, seeds=[0, 1, 2], mi_n=1000, layer_mi_n=1000, tile=4,
                       fig1_sizes=[100, 250, 500, 1000, 2000, 4000, 8000], fig1_repeats=5, tiles=[1, 2, 4, 8],
                       bs_change=dict(at=3, batch=500, value_only=5)),
-        # MNIST 4,000 images x 12 epochs, CIFAR-10 4,000 x 12 (every run the same length); IXY tiled 4 times
+        # MNIST 4,000 images x 12 epochs, CIFAR-10 4,000 x 12 (every run the same length), 3 seeds (>= 3 for every
+        # comparison); IXY tiled 4 times
         # (= k+1 copies, where the tiled estimate saturates: the tiling item shows it); layer-wise I(H;Y) on 500
         "small": dict(mnist=dict(n_train=4000, n_test=2000, epochs=12), cifar10=dict(n_train=4000, n_test=2000,
-                      epochs=12, dynamic_epochs=12), batch=100, seeds=[0, 1], mi_n=1000, layer_mi_n=500, tile=4,
+                      epochs=12, dynamic_epochs=12), batch=100, seeds=[0, 1, 2], mi_n=1000, layer_mi_n=500, tile=4,
                       fig1_sizes=[100, 250, 500, 1000, 2000], fig1_repeats=3, tiles=[1, 2, 4, 8],
                       bs_change=dict(at=3, batch=500, value_only=5)),
         "smoke": dict(mnist=dict(n_train=200, n_test=100, epochs=3), cifar10=dict(n_train=200, n_test=100, epochs=3,

@@ -18,6 +18,7 @@ sources that can change a run's numbers (:data:`CODE`). A record whose hash diff
 **stale**: it is reused (its numbers are what that code produced) but counted in :data:`SESSION`, printed by
 the chapter and listed by ``make list``; with ``BOOK_STALE=rerun`` (``make book STALE=rerun``) stale runs are
 retrained instead. A record that cannot be read raises :class:`RecordError` naming the file and the fix.
+``BOOK_RECORDS_ONLY=1`` forbids training: a run without a record raises (re-rendering from the records).
 """
 from __future__ import annotations
 
@@ -148,6 +149,8 @@ def run(config: dict, job: Callable[[dict, Path], dict], *, root: Path | None = 
         done = finished(config, root)           # it may have finished between the check and the lock
         if done is not None:
             return _reused(done)
+        if os.environ.get("BOOK_RECORDS_ONLY") == "1":
+            raise RecordError(f"no record of {d} and BOOK_RECORDS_ONLY=1 forbids training it (unset it to train)")
         (d / "config.json").write_text(json.dumps(config, indent=1, sort_keys=True, default=str))
         result = job(config, d / "checkpoint.pt")
         SESSION["trained"] += 1

@@ -278,6 +278,28 @@ def trained(name: str, first_loss: float, last_loss: float, *, min_drop: float =
                         f"{drop:+.0%} (needs ≥ {min_drop:.0%} drop)" if math.isfinite(drop) else "no finite loss")
 
 
+def run_trained(name: str, history, *, chance: float, min_drop: float = 0.1, margin: float = 5.0,
+                loss: str = "train_loss", acc: str = "test_acc") -> Precondition:
+    """A run (a :class:`lib.train.History`, or anything with ``.epochs``, a list of per-epoch dicts) trained:
+    its ``loss`` fell by at least ``min_drop`` from the first epoch to the last (:func:`trained`) and its last
+    ``acc`` beats ``chance`` by at least ``margin`` (:func:`above_chance`; percent, like the histories)."""
+    e = history.epochs
+    if not e:
+        return Precondition(f"{name} trained", False, "no epochs")
+    parts = [trained(name, e[0].get(loss, math.nan), e[-1].get(loss, math.nan), min_drop=min_drop),
+             above_chance(name, e[-1].get(acc, math.nan), chance, margin=margin)]
+    return Precondition(f"{name} trained", all(p.met for p in parts), "; ".join(p.detail for p in parts))
+
+
+def all_trained(runs: dict, *, chance: float, **kw) -> Precondition:
+    """Every run of ``runs`` ({label: history}) trained (:func:`run_trained`); the detail names those that did
+    not, with their numbers, or says how many did."""
+    checks = {str(k): run_trained(str(k), h, chance=chance, **kw) for k, h in runs.items()}
+    failed = {k: p for k, p in checks.items() if not p.met}
+    detail = "; ".join(f"{k}: {p.detail}" for k, p in failed.items()) or f"all {len(checks)} runs"
+    return Precondition("every compared run trained", not failed and bool(checks), detail)
+
+
 def above_chance(name: str, accuracy: float, chance: float, *, margin: float) -> Precondition:
     """The run learned something: its accuracy beats chance by at least ``margin`` (same units)."""
     met = bool(math.isfinite(accuracy) and accuracy >= chance + margin)

@@ -99,3 +99,18 @@ def test_combine_and_require():
     assert ok.holds is False and ok.preconditions[0].met
     assert not V.inside_range("I(H;Y)", 2.306, floor=0, ceiling=2.307, tol=0.01).met
     assert V.inside_range("I(H;Y)", 1.2, floor=0, ceiling=2.307, tol=0.01).met
+
+
+def test_run_trained_and_all_trained():
+    class H:
+        def __init__(self, losses, acc):
+            self.epochs = [dict(train_loss=l, test_acc=acc) for l in losses]
+    good, flat, chance_level = H([2.3, 1.0], 60.0), H([2.04, 1.95], 40.0), H([2.3, 1.0], 12.0)
+    assert V.run_trained("sgd", good, chance=10).met
+    p = V.run_trained("sgd", flat, chance=10)
+    assert not p.met and "2.04 → 1.95" in p.detail                   # fell 4%: did not train
+    assert not V.run_trained("sgd", chance_level, chance=10, margin=5).met
+    assert not V.run_trained("empty", H([], 0), chance=10).met
+    every = V.all_trained({"a": good, "b": flat}, chance=10)
+    assert not every.met and every.detail.startswith("b:")
+    assert V.all_trained({"a": good}, chance=10).met and not V.all_trained({}, chance=10).met

@@ -1,0 +1,115 @@
+"""Chapter 04's rules: each outcome (holds / refuted / inconclusive), its preconditions, and — where the paper
+prints the numbers a claim rests on — the rule applied to the paper's own numbers holds."""
+import numpy as np
+import pytest
+from scipy.special import digamma
+
+from lib.chapters import mi_lr as M
+from lib.measure import mi
+from lib.train import History
+
+CAP = M.ksg_ceiling(np.repeat(np.arange(10), 100))
+three = lambda x: [x, x, x]                 # a paper's single printed number as three zero-spread "seeds"
+
+
+def hist(accs, lrs=None, losses=None, ihyll=None) -> History:
+    n = len(accs)
+    lrs, losses = lrs or [0.01] * n, losses or list(np.linspace(2.3, 0.3, n))
+    ihyll = ihyll or list(np.linspace(0.5, 2.0, n))
+    return History(epochs=[dict(epoch=i, lr=lrs[i], train_loss=losses[i], test_acc=accs[i], IHYLL=ihyll[i])
+                           for i in range(n)])
+
+
+def test_ksg_ceiling_is_the_discrete_entropy_estimate_and_bounds_real_layers():
+    """KSG's estimate for a perfect layer ≈ ψ(N) − ⟨ψ(N_c)⟩ (2.307 nats for 1000 balanced labels), and a noisy
+    softmax-like layer that separates the classes less well reads below it."""
+    y = np.repeat(np.arange(10), 100)
+    assert CAP == pytest.approx(digamma(1000) - digamma(100), abs=0.01)
+    rng = np.random.default_rng(0)
+    noisy = mi.one_hot(y, 10) + rng.normal(0, 0.3, (1000, 10))
+    assert mi.ksg(noisy, mi.one_hot(y, 10)) < CAP - M.CEILING_TOL
+
+
+def test_plateau_rule():
+    assert M.rule_plateau([1.50, 1.52, 1.51], [1.55, 1.56, 1.54], ceiling=CAP).holds is True
+    assert M.rule_plateau([1.0, 1.02, 1.01], [1.5, 1.52, 1.51], ceiling=CAP).holds is False
+    assert M.rule_plateau([1.0, 1.4, 1.2], [1.2, 1.6, 1.4], ceiling=CAP).holds is None
+    floor = M.rule_plateau([0.05, 0.04, 0.06], [0.01, 0.012, 0.011], ceiling=CAP)       # CIFAR-10's estimate → 0
+    assert floor.holds is None and "floor" in floor.reason
+
+
+def test_ends_as_high_rule_and_the_papers_numbers():
+    for data in ("mnist", "cifar10"):
+        paper = M.PAPER[data]
+        assert M.rule_ends_as_high(three(paper["policy 2"][0]), three(paper["fixed"][0]), data=data).holds is True
+    assert M.rule_ends_as_high([97.0, 97.1, 96.9], [98.9, 99.0, 98.8], data="mnist").holds is False
+    assert M.rule_ends_as_high([98.0, 99.0, 98.5], [98.9, 99.0, 98.8], data="mnist").holds is None
+    assert M.rule_ends_as_high([99.0, 99.1], [98.9, 99.0], data="mnist").reason.startswith("fewer than 3")
+
+
+def test_sooner_rule_and_the_papers_numbers():
+    # the paper's text: fixed first reaches its end accuracy at epoch 24 (MNIST) / 79 (CIFAR-10); policy 2 at 11 / 15
+    assert M.rule_sooner(three(11), three(24)).holds is True
+    assert M.rule_sooner(three(15), three(79)).holds is True
+    assert M.rule_sooner([9, 10, 11], [5, 6, 5]).holds is False
+    assert M.rule_sooner([5, 11, 8], [6, 9, 7]).holds is None
+
+
+def test_beats_rule_and_the_papers_numbers():
+    for data in ("mnist", "cifar10"):           # policy 2 over policy 1
+        paper = M.PAPER[data]
+        assert M.rule_beats(three(paper["policy 2"][0]), three(paper["policy 1"][0])).holds is True
+    fig5 = M.PAPER_FIG5                          # Figure 5: policy 2 over fixed after the batch-size change
+    assert M.rule_beats(three(fig5["policy 2, BS 100 → 500"][0]), three(fig5["fixed, BS 100 → 500"][0])).holds is True
+    assert M.rule_beats([98.0, 98.1, 97.9], [99.0, 99.1, 98.9]).holds is False
+    assert M.rule_beats([98.0, 99.0, 98.5], [98.4, 98.6, 98.5]).holds is None
+
+
+def test_layerwise_rule_and_the_papers_numbers():
+    ok = {"conv1": [0.5, 0.6], "dense2": [1.9, 2.0]}
+    assert M.rule_layerwise(three(M.PAPER_FIG6[0]), three(M.PAPER["mnist"]["fixed"][0]), layer_mi=ok, ceiling=CAP).holds
+    assert M.rule_layerwise([97.0, 97.1, 96.9], [98.9, 99.0, 98.8], layer_mi=ok, ceiling=CAP).holds is False
+    assert M.rule_layerwise([98.0, 99.0, 98.5], [98.9, 99.0, 98.8], layer_mi=ok, ceiling=CAP).holds is None
+    floor = M.rule_layerwise(three(99.0), three(98.9), layer_mi={**ok, "conv1": [-0.0, 0.0, 0.001]}, ceiling=CAP)
+    assert floor.holds is None and "conv1" in floor.reason          # Figure 6's conv1 reads −0.0 throughout
+
+
+def test_ihyll_rules():
+    assert M.rule_ihyll_rises([0.5, 0.6, 0.4], [2.0, 2.1, 1.9], ceiling=CAP).holds is True
+    assert M.rule_ihyll_rises([2.0, 2.1, 1.9], [0.5, 0.6, 0.4], ceiling=CAP).holds is False
+    assert M.rule_ihyll_rises([1.0, 1.2, 1.1], [1.5, 0.9, 1.0], ceiling=CAP).holds is None
+    assert M.rule_ihyll_rises(three(CAP), three(CAP), ceiling=CAP).holds is None           # born at the ceiling
+    assert M.rule_acc_follows_ihyll([0.9, 0.8, 0.95], at_ceiling=0.1).holds is True
+    assert M.rule_acc_follows_ihyll([-0.9, -0.8, -0.95], at_ceiling=0.1).holds is False
+    assert M.rule_acc_follows_ihyll([0.9, -0.8, 0.2], at_ceiling=0.1).holds is None
+    assert M.rule_acc_follows_ihyll([0.9, 0.8, 0.95], at_ceiling=0.7).holds is None
+
+
+def test_soft_bound_is_untestable_when_ixy_sits_at_the_ceiling():
+    assert M.rule_soft_bound(100, 100, ixy=1.8, ceiling=CAP).holds is True          # [96.4%, 100%]
+    assert M.rule_soft_bound(30, 100, ixy=1.8, ceiling=CAP).holds is False
+    assert M.rule_soft_bound(97, 100, ixy=1.8, ceiling=CAP).holds is None
+    by_construction = M.rule_soft_bound(100, 100, ixy=2.304, ceiling=CAP)    # the tiled IXY of the small profile
+    assert by_construction.holds is None and "ceiling" in by_construction.reason
+
+
+def test_rate_rises_rule():
+    assert M.rule_rate_rises([0.01] * 3, [0.05, 0.06, 0.04]).holds is True
+    assert M.rule_rate_rises([0.01] * 3, [0.002, 0.003, 0.001]).holds is False
+    assert M.rule_rate_rises([0.01] * 3, [0.02, 0.005, 0.012]).holds is None
+
+
+def test_preconditions_from_histories():
+    good = {("policy 2", s): hist([50, 90, 98], lrs=[0.001, 0.05, 0.09]) for s in range(3)}
+    runs = {**good, **{("fixed", s): hist([50, 90, 97]) for s in range(3)},
+            **{("fixed 0.1", s): hist([50, 92, 98.5], lrs=[0.1] * 3) for s in range(3)}}
+    assert M.trained(runs, ("policy 2", "fixed")).met
+    flat = {**runs, ("fixed", 0): hist([11, 11.5, 12], losses=[2.04, 2.0, 1.95])}
+    p = M.trained(flat, ("policy 2", "fixed"))
+    assert not p.met and "fixed s0" in p.detail
+    matched = M.rate_matched(runs, "policy 2")              # mean rate 0.047 vs 0.01: not rate-matched
+    assert not matched.met and "0.047" in matched.detail
+    assert M.sweep_brackets(runs, "policy 2").met           # swept 0.01 … 0.1
+    assert M.tuned_fixed(runs) == "fixed 0.1"
+    assert M.epochs_to(runs, "policy 2", {s: 97.0 for s in range(3)}) == [2.0, 2.0, 2.0]
+    assert M.epochs_to(runs, "fixed", {s: 99.0 for s in range(3)}) == [3.0, 3.0, 3.0]   # never: censored at its length
