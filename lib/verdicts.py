@@ -70,6 +70,11 @@ class Precondition:
         return f"{self.name}: {'met' if self.met else 'FAILED'}" + (f" ({self.detail})" if self.detail else "")
 
 
+def _pct(level: float) -> str:
+    """A confidence level as a percentage without rounding it away (0.95 → "95%", a Bonferroni 0.975 → "97.5%")."""
+    return f"{100 * level:.4g}%"
+
+
 def _values(x) -> np.ndarray:
     """Finite values of ``x`` as float (a diverged run's NaN is dropped, by the caller's choice to pass it)."""
     v = np.asarray(list(np.atleast_1d(x)), dtype=float)
@@ -101,7 +106,7 @@ def difference(a, b, *, margin: float = 0.0, level: float = LEVEL, min_n: int = 
     """"A exceeds B by more than ``margin``": holds when Welch's interval of mean(A) − mean(B) lies above
     ``margin``, refuted when it lies below, undecided when it contains it."""
     a, b = _values(a), _values(b)
-    n, test = (len(a), len(b)), f"Welch t, {level:.0%}"
+    n, test = (len(a), len(b)), f"Welch t, {_pct(level)}"
     if (few := _too_few(n, test, min_n)) is not None:
         return few
     d, (lo, hi) = welch(a, b, level)
@@ -123,7 +128,7 @@ def ordering(groups: dict[str, object], order: list[str], *, level: float = LEVE
     out = combine(pairs)
     decided = [p for p in pairs if not math.isnan(p.effect)]
     smallest = min(decided, key=lambda p: p.effect) if decided else out
-    return replace(out, effect=smallest.effect, interval=smallest.interval, test=f"Welch t pairwise, {level:.0%} "
+    return replace(out, effect=smallest.effect, interval=smallest.interval, test=f"Welch t pairwise, {_pct(level)} "
                    f"Bonferroni over {k}", n=tuple(len(_values(groups[g])) for g in order))
 
 
@@ -150,7 +155,7 @@ def ratio(a, b, *, band: tuple[float, float], level: float = LEVEL, min_n: int =
     """"mean(A) / mean(B) lies in ``band``" (``(lo, inf)`` for "at least lo×"): a percentile-bootstrap interval
     of the ratio of means; holds when it lies inside the band, refuted when it misses the band entirely."""
     a, b = _values(a), _values(b)
-    n, test = (len(a), len(b)), f"bootstrap ratio of means, {level:.0%}"
+    n, test = (len(a), len(b)), f"bootstrap ratio of means, {_pct(level)}"
     if (few := _too_few(n, test, min_n)) is not None:
         return few
     r = a.mean() / b.mean()
@@ -168,7 +173,7 @@ def ratio(a, b, *, band: tuple[float, float], level: float = LEVEL, min_n: int =
 def above(a, bound: float, *, level: float = LEVEL, min_n: int = MIN_SEEDS, name: str = "mean") -> Decision:
     """"The mean of A exceeds ``bound``": the one-sample t interval lies above it (holds), below it (refuted)."""
     a = _values(a)
-    n, test = (len(a),), f"one-sample t, {level:.0%}"
+    n, test = (len(a),), f"one-sample t, {_pct(level)}"
     if (few := _too_few(n, test, min_n)) is not None:
         return few
     m, se = a.mean(), a.std(ddof=1) / math.sqrt(len(a))
@@ -179,6 +184,14 @@ def above(a, bound: float, *, level: float = LEVEL, min_n: int = MIN_SEEDS, name
                     f"{name} {m:.3g} [{lo:.3g}, {hi:.3g}] {where} {bound:g}")
 
 
+def _spearman(u, v, axis=-1):
+    """Spearman's ρ along ``axis``, vectorised (Pearson's r of the ranks; NaN where a resample is constant)."""
+    ru, rv = stats.rankdata(u, axis=axis), stats.rankdata(v, axis=axis)
+    ru, rv = ru - ru.mean(axis=axis, keepdims=True), rv - rv.mean(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (ru * rv).sum(axis=axis) / np.sqrt((ru ** 2).sum(axis=axis) * (rv ** 2).sum(axis=axis))
+
+
 def trend(x, y, *, sign: int = +1, level: float = LEVEL, min_n: int = 5, n_resamples: int = 4999,
           seed: int = 0) -> Decision:
     """"y rises (``sign`` +1) / falls (−1) with x": Spearman's ρ, a one-sided permutation p-value and a
@@ -187,21 +200,19 @@ def trend(x, y, *, sign: int = +1, level: float = LEVEL, min_n: int = 5, n_resam
     x, y = np.asarray(x, float), np.asarray(y, float)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
-    n, test = (len(x),), f"Spearman ρ, permutation p, {level:.0%}"
+    n, test = (len(x),), f"Spearman ρ, permutation p, {_pct(level)}"
     if len(x) < min_n:
         return Decision(None, n=n, test=test, reason=f"fewer than {min_n} points (n = {len(x)})")
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return Decision(None, n=n, test=test, reason="x or y does not vary: no rank correlation")
     rng = np.random.default_rng(seed)
-    perm = stats.permutation_test((x, y), lambda u, v: stats.spearmanr(u, v).statistic, permutation_type="pairings",
-                                  n_resamples=n_resamples, alternative="greater" if sign > 0 else "less", rng=rng)
-    opposite = stats.permutation_test((x, y), lambda u, v: stats.spearmanr(u, v).statistic,
-                                      permutation_type="pairings", n_resamples=n_resamples,
-                                      alternative="less" if sign > 0 else "greater", rng=rng)
+    kw = dict(permutation_type="pairings", n_resamples=n_resamples, vectorized=True, rng=rng)
+    perm = stats.permutation_test((x, y), _spearman, alternative="greater" if sign > 0 else "less", **kw)
+    opposite = stats.permutation_test((x, y), _spearman, alternative="less" if sign > 0 else "greater", **kw)
     r = float(perm.statistic)
     try:
-        boot = stats.bootstrap((x, y), lambda u, v: stats.spearmanr(u, v).statistic, paired=True, vectorized=False,
-                               n_resamples=999, confidence_level=level, method="percentile", rng=rng)
+        boot = stats.bootstrap((x, y), _spearman, paired=True, vectorized=True, n_resamples=999,
+                               confidence_level=level, method="percentile", rng=rng)
         lo, hi = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
     except ValueError:
         lo, hi = math.nan, math.nan
@@ -221,7 +232,7 @@ def proportion(k: int, n: int, *, at_least: float, level: float = LEVEL) -> Deci
     ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
     holds = True if ci.low >= at_least else False if ci.high < at_least else None
     where = {True: "at or above", False: "below", None: "contains"}[holds]
-    return Decision(holds, k / n, (ci.low, ci.high), (n,), f"Clopper–Pearson, {level:.0%}",
+    return Decision(holds, k / n, (ci.low, ci.high), (n,), f"Clopper–Pearson, {_pct(level)}",
                     f"{k}/{n} = {k / n:.1%} [{ci.low:.1%}, {ci.high:.1%}] {where} {at_least:.0%}")
 
 
@@ -296,7 +307,9 @@ def all_trained(runs: dict, *, chance: float, **kw) -> Precondition:
     not, with their numbers, or says how many did."""
     checks = {str(k): run_trained(str(k), h, chance=chance, **kw) for k, h in runs.items()}
     failed = {k: p for k, p in checks.items() if not p.met}
-    detail = "; ".join(f"{k}: {p.detail}" for k, p in failed.items()) or f"all {len(checks)} runs"
+    shown = [f"{k}: {p.detail}" for k, p in list(failed.items())[:3]]
+    more = f"; and {len(failed) - 3} more of {len(checks)}" if len(failed) > 3 else ""
+    detail = "; ".join(shown) + more if failed else f"all {len(checks)} runs"
     return Precondition("every compared run trained", not failed and bool(checks), detail)
 
 

@@ -76,6 +76,15 @@ def test_trend():
     assert V.trend(x[:3], x[:3]).holds is None
 
 
+def test_vectorised_spearman_equals_scipy_with_ties():
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 5, 30).astype(float), rng.normal(size=30)
+    assert V._spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic)
+    batch = rng.normal(size=(4, 30))
+    assert V._spearman(batch, y[None, :]) == pytest.approx([stats.spearmanr(b, y).statistic for b in batch])
+    assert V.trend(x, y).effect == pytest.approx(stats.spearmanr(x, y).statistic)
+
+
 def test_proportion():
     assert V.proportion(96, 96, at_least=0.9).holds is True
     assert V.proportion(40, 96, at_least=0.9).holds is False
@@ -114,3 +123,11 @@ def test_run_trained_and_all_trained():
     every = V.all_trained({"a": good, "b": flat}, chance=10)
     assert not every.met and every.detail.startswith("b:")
     assert V.all_trained({"a": good}, chance=10).met and not V.all_trained({}, chance=10).met
+    many = V.all_trained({f"r{i}": flat for i in range(5)}, chance=10)
+    assert many.detail.count("2.04 → 1.95") == 3 and many.detail.endswith("and 2 more of 5")
+
+
+def test_bonferroni_levels_are_labelled_exactly():
+    d = V.ordering({"a": [3, 3.1, 2.9], "b": [2, 2.1, 1.9], "c": [1, 1.1, 0.9]}, ["a", "b", "c"])
+    assert d.holds is True and "95%" in d.test
+    assert "97.5%" in V.difference([3, 3.1, 2.9], [1, 1.1, 0.9], level=0.975).test
