@@ -1,8 +1,6 @@
-"""Chapter 01's helpers: the paper profile builds the paper's runs (one real step on the CPU), and the
-claim rules compute what they say."""
-import pandas as pd
-import pytest
-
+"""Chapter 01's helpers: the paper profile builds the paper's runs (one real step on the CPU), and the numbers
+and preconditions the claim rules are fed (targets, epochs to target, per-seed graft gaps, trained, rates tuned)
+compute what they say. The rules themselves: tests/test_rules_kfac_mixer.py."""
 from conftest import real_data
 from lib import experiment, profiles, train
 from lib.chapters import kfac_mixer as K
@@ -39,14 +37,31 @@ def test_targets_rule_and_epochs_to_target():
     P = profiles.check(CH, profile="smoke")
     runs = {("S/4", "SGD", 0): hist([10, 30]), ("S/4", "Adam", 0): hist([20, 40]), ("S/4", "K-FAC", 0): hist([50, 50])}
     assert K.targets(P, runs, ["S/4"], K.PAPER_TARGETS_T2) == {"S/4": 36.0}     # 0.9 × mean(30, 40, 50)
-    assert K.mean_epochs(runs, "S/4", "SGD", 36.0) == 2                           # never reached: counts 2 epochs
-    assert K.mean_epochs(runs, "S/4", "K-FAC", 36.0) == 0
+    assert K.epochs_to_target(runs, "S/4", "SGD", 36.0) == [2]                   # never reached: counts 2 epochs
+    assert K.epochs_to_target(runs, "S/4", "K-FAC", 36.0) == [0]
     assert K.targets(profiles.check(CH, profile="paper"), runs, ["S/4"], K.PAPER_TARGETS_T2) == {"S/4": 80}
+    missed = K.targets_reached(runs, {"S/4": 36.0})
+    assert not missed.met and missed.detail == "not reached by S/4 SGD seed 0"
+    assert K.targets_reached(runs, {"S/4": 25.0}).met
 
 
-def test_spread_and_graft_gaps():
-    acc = {("S/4", "SGD"): [80, 82], ("S/4", "Adam"): [70, 70], ("S/4", "K-FAC"): [79, 79]}
-    assert K.spread(acc, "S/4") == 11
-    assert K.extremes_separated(acc, "S/4") is True
-    tab = pd.DataFrame({"SGD": [70.0, 80.0], "K-FAC": [71.0, 80.5]}, index=["SGD", "K-FAC"])
-    assert K.row_and_column_gaps(tab) == (0.75, 9.75)
+def test_graft_gaps_per_seed():
+    tab = {("SGD", "SGD"): 70.0, ("SGD", "K-FAC"): 71.0, ("K-FAC", "SGD"): 80.0, ("K-FAC", "K-FAC"): 80.5}
+    assert K.column_minus_row_gap(tab) == 9.75 - 0.75                           # columns 10, 9.5; rows 1, 0.5
+    runs = {("S/16", f"({m}, {d})", s): hist([a + s]) for (m, d), a in tab.items() for s in (0, 1)}
+    runs["S/16", "(SGD, SGD)", 2] = hist([50.0])                                  # seed 2 lacks three cells
+    assert K.graft_gaps(runs, "S/16") == [9.0, 9.0]
+    assert K.graft_table(runs, "S/16").loc["SGD", "SGD"] == (70 + 71 + 50) / 3
+
+
+def test_trained_and_rates_tuned_preconditions():
+    up = train.History(epochs=[{"train_loss": 2.3, "test_acc": 12}, {"train_loss": 1.5, "test_acc": 40}])
+    flat = train.History(epochs=[{"train_loss": 2.04, "test_acc": 20}, {"train_loss": 1.95, "test_acc": 28}])
+    runs = {("S/16", "K-FAC", 0): up, ("S/16", "SGD", 0): flat, ("B/16", "SGD", 0): flat}
+    assert K.trained(runs, ["S/16"], ["K-FAC"], data="cifar10").met
+    failed = K.trained(runs, ["S/16"], K.OPTIMIZERS, data="cifar10")
+    assert not failed.met and "S/16 SGD seed 0" in failed.detail and "B/16" not in failed.detail
+    assert K.rates_tuned(profiles.check(CH, profile="paper", seeds=[0])).met
+    assert not K.rates_tuned(profiles.check(CH, profile="paper", max_steps=1)).met    # capped: not the paper's scale
+    small = K.rates_tuned(profiles.check(CH, profile="small"))
+    assert not small.met and "6 epochs on 2500 images" in small.detail
