@@ -34,6 +34,15 @@
 # - *Timings* (Table 1) are ours, on our device, named beside the paper's V100 numbers; peak memory is
 #   measured by torch on CUDA only.
 # - *Data.* The CIFAR-10 here is a JPEG copy (lossy, 30.5 dB PSNR).
+#
+# **How a verdict is reached.** Every claim's rule is a function in `lib/chapters/resmlp.py` (`rule_*`,
+# tested in `tests/test_rules_resmlp.py`, including on the paper's own numbers): a difference by Welch's
+# interval over seeds, a "similar" by two one-sided tests against a stated margin, a ratio by its bootstrap
+# interval, a count by a stated tolerance. A comparison needs at least 3 seeds per group, and each claim's
+# preconditions (every compared run trained, the baseline tuned, the seeds distinct runs, the analysed
+# weights trained) are computed first: otherwise the verdict is **inconclusive**, with the reason. The
+# `small` profile still runs 2 seeds (the runs were made with them; the chapter's own issue rescales it),
+# so its accuracy comparisons are inconclusive for now.
 
 # %% tags=["parameters"]
 profile = None      # "paper" | "small" | "smoke"; None: "paper" with CUDA, else "small"
@@ -43,12 +52,10 @@ device = None       # None: "cuda" when available, else "cpu"
 max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the paper profile on a CPU)
 
 # %%
-import numpy as np
 import pandas as pd
 
 from lib import data, env, experiment, plots, profiles, report, train
 from lib.chapters import resmlp as R
-from lib.models.resmlp import ResMLP
 
 P, prov, claims = report.begin("02_resmlp", profile=profile, only=only, seeds=seeds, device=device,
                                 max_steps=max_steps)
@@ -72,31 +79,37 @@ available = data.available(("cifar10",))    # without it the training items say 
 # ## Table 1 — complexity of ResMLP-S12 and S24
 #
 # Parameters and FLOPs at 224×224 (FLOPs count a multiply-add as one, as the paper does: torch's
-# `FlopCounterMode` count / 2), and inference throughput at batch 32 after warm-up, on our device.
-# **Claims**: the parameter and FLOP counts match the paper to its printed precision; S24, twice as deep,
-# runs at about half S12's throughput (V100: 1415.1 vs 715.4 im/s, a ratio of 1.98; rule: our ratio within
-# ±25% of it).
+# `FlopCounterMode` count / 2), and inference throughput at batch 32 after warm-up, on our device, timed
+# three times with S12 and S24 interleaved. **Claims**: the parameter counts match the paper's printed
+# integers (±0.5M) and the FLOPs its printed decimal (±0.05G, plus 1% for the element-wise operations our
+# counter skips, `R.FLOPS_RTOL`); S24, twice as deep, runs at about half S12's throughput (V100: 1415.1 vs
+# 715.4 im/s, 1.98×; rule: the bootstrap interval of our ratio inside [1.5, 2.5], timed on an idle machine).
 
 # %%
 if P.wants("table1"):
-    t1 = R.table1(P.device, **P.settings["throughput"])
+    quiet = R.machine_quiet()                    # before timing: a busy machine times the load
+    timings = R.throughput_repeats(P.device, **P.settings["throughput"])
+    t1 = R.table1(timings)
+    report.save_table(timings, P.chapter, "table1_timings")
     report.save_table(t1, P.chapter, "table1")
-    print("ours measured on", env.device_name(P.device))
+    print("ours measured on", env.device_name(P.device), "—", quiet)
     display(t1)
 
 # %%
 if P.wants("table1"):
-    match = [round(r["ours params (M)"]) == r["paper params (M)"] and round(r["ours GFLOPs"], 1) == r["paper GFLOPs"]
-             for _, r in t1.iterrows()]
-    claims.add("table1", "ResMLP-S12 / S24: 15M / 30M parameters, 3.0 / 6.0 GFLOPs", rule="ours rounded to the "
-               "paper's printed precision equal", evidence="; ".join(f"{r['model']}: {r['ours params (M)']}M, "
-                                                                       f"{r['ours GFLOPs']} GFLOPs" for _, r in t1.iterrows()),
-               holds=all(match))
-    ratio = t1["ours im/s"].iloc[0] / t1["ours im/s"].iloc[1]
-    paper_ratio = R.PAPER_T1["S12"]["images_per_s"] / R.PAPER_T1["S24"]["images_per_s"]
-    claims.add("table1", "S24 runs at about half the throughput of S12", rule=f"S12/S24 im/s within ±25% of the "
-               f"paper's {paper_ratio:.2f}", evidence=f"ours {ratio:.2f} on {env.device_name(P.device)}",
-               holds=bool(abs(ratio / paper_ratio - 1) <= 0.25))
+    params = dict(zip(R.PAPER_T1, t1["ours params (M)"]))
+    gflops = dict(zip(R.PAPER_T1, t1["ours GFLOPs"]))
+    claims.add("table1", "ResMLP-S12 / S24: 15M / 30M parameters, 3.0 / 6.0 GFLOPs",
+               R.rule_table1_complexity(params, gflops), rule=f"params within ±{R.PARAMS_ATOL_T1}M, GFLOPs within "
+               f"±{R.FLOPS_ATOL} + {R.FLOPS_RTOL:.0%}", paper="S12: 15M, 3.0 GFLOPs; S24: 30M, 6.0 GFLOPs",
+               ours="; ".join(f"{k}: {params[k]}M, {gflops[k]} GFLOPs" for k in params))
+    ips = {k: timings.loc[timings["model"] == f"ResMLP-{k}", "images_per_s"].to_numpy() for k in R.PAPER_T1}
+    claims.add("table1", "S24 runs at about half the throughput of S12",
+               R.rule_throughput_ratio(ips["S12"], ips["S24"], quiet),
+               rule=f"bootstrap interval of S12 / S24 im/s inside {list(R.THROUGHPUT_BAND)}, machine idle",
+               paper=f"1415.1 / 715.4 im/s = {1415.1 / 715.4:.2f}× (V100)",
+               ours=f"{report.mean_std(ips['S12'], 1)} / {report.mean_std(ips['S24'], 1)} im/s",
+               evidence=env.device_name(P.device))
 
 # %% [markdown]
 # ## Table 3 — parameters and FLOPs of every ablation row
@@ -107,21 +120,27 @@ if P.wants("table1"):
 if P.wants("table3"):
     t3c = R.complexity_table()
     report.save_table(t3c, P.chapter, "table3_complexity")
-    display(t3c)
-    bad = t3c[~(t3c["params match"] & t3c["FLOPs match"])]
-    claims.add("table3", "Table 3's parameter counts", rule="every row's params (M) rounded to 0.1 equal the "
-               "paper's", evidence=f"{int(t3c['params match'].sum())}/{len(t3c)} rows match",
-               holds=bool(t3c["params match"].all()))
-    claims.add("table3", "Table 3's FLOP counts", rule="every row's GFLOPs rounded to 0.1 equal the paper's",
-               evidence=f"{int(t3c['FLOPs match'].sum())}/{len(t3c)} rows match" + "".join(
-                   f"; {r['variant']}: ours {r['ours GFLOPs']} vs {r['paper GFLOPs']}" for _, r in bad.iterrows()),
-               holds=bool(t3c["FLOPs match"].all()))
+    display(t3c.round(3))
+
+# %%
+if P.wants("table3"):
+    col = lambda c: dict(zip(t3c["variant"], t3c[c]))
+    def largest(c):                                  # the row furthest from the paper's
+        r = t3c.loc[(t3c[f"ours {c}"] - t3c[f"paper {c}"]).abs().idxmax()]
+        return f"largest |Δ|: {r['variant']}, {r[f'ours {c}']:.3f} vs {r[f'paper {c}']}"
+    claims.add("table3", "Table 3's parameter counts", R.rule_params(col("ours params (M)"), col("paper params (M)")),
+               rule=f"every row within ±{R.PARAMS_ATOL}M", paper=f"{len(t3c)} rows, 14.9–129.1M",
+               ours=largest("params (M)"))
+    claims.add("table3", "Table 3's FLOP counts", R.rule_flops(col("ours GFLOPs"), col("paper GFLOPs")),
+               rule=f"every row within ±{R.FLOPS_ATOL} + {R.FLOPS_RTOL:.0%} GFLOPs", paper=f"{len(t3c)} rows, 2.8–100.2G",
+               ours=largest("GFLOPs"))
 
 # %% [markdown]
-# The one row we cannot close is **linear → MLP**: the parameters agree (18.6M), the FLOPs come to 4.25G
-# where the paper prints 4.3. The cross-patch MLP on N² = 196 patches with hidden 4N² adds
-# 2·196·784·384 multiply-adds per block, exactly what we count; a paper count of 4.3 would need the hidden
-# width or the GELU counted differently, which the text does not say.
+# The row furthest from the paper is **linear → MLP**: the parameters agree (18.6M), the FLOPs come to
+# 4.25G where the paper prints 4.3. The cross-patch MLP on N² = 196 patches with hidden 4N² adds
+# 2·196·784·384 multiply-adds per block, exactly what we count; the element-wise operations our counter
+# skips (Aff, GELU, biases, residuals: ≈ 0.5%) bring it to about 4.27. The rule's 1% allowance covers
+# them; the paper does not say which counter it used.
 
 # %% [markdown]
 # ## Table 3 — the ablations, trained on CIFAR-10
@@ -132,9 +151,13 @@ if P.wants("table3"):
 # paper's Δ against ResMLP-S12 on ImageNet. Our patch-size row tests the paper's claim from the other side
 # (our 4×4 patches doubled to 8×8, which the claim "smaller patches help" predicts to be worse).
 #
-# **Rules.** A change "goes the paper's way" when our difference from the baseline has the paper's sign
-# beyond two standard errors over seeds (`report.separated`); the opposite sign beyond them is "not
-# reproduced"; anything in between is inconclusive — at two seeds, changes of a point or less usually are.
+# **Rules.** A change "goes the paper's way" when Welch's 95% interval of our difference from the baseline
+# lies on the paper's side of 0 (`R.rule_ablation_helps`), and against it when it lies on the other side;
+# an interval containing 0 is inconclusive, and so is any comparison with fewer than 3 seeds per variant.
+# The orderings ("none is lowest", "conv 3×3 is best") need every pair to hold; "depth-wise performs like
+# linear" is an equivalence test within ±0.6 points (`R.DEPTHWISE_MARGIN`). **Preconditions**: every compared
+# run trained (training loss fell ≥ 10%, test accuracy ≥ chance + 5 points) and each variant's seeds are
+# different runs (identical per-epoch histories across seeds mean they are not).
 
 # %%
 need_runs = any(P.wants(i) for i in ("table3", "training", "fig2", "fig3")) and "cifar10" in available
@@ -164,32 +187,36 @@ if P.wants("table3") and "cifar10" in available:
 # %%
 if P.wants("table3") and "cifar10" in available:
     B = acc["linear (baseline)"]
-    sep = {k: report.separated(v, B) for k, v in acc.items() if k != "linear (baseline)"}
-    lowest = min(acc, key=lambda k: np.mean(acc[k]))
-    claims.add("table3", "linear → none (a bag of patches) costs the most accuracy", rule="'none' has the lowest "
-               "mean of all variants and is below the baseline beyond 2 s.e.",
-               evidence=f"none {report.mean_std(acc['linear → none'])} vs baseline {report.mean_std(B)}; lowest: {lowest}",
-               holds=(True if sep["linear → none"] is False else None) if lowest == "linear → none" else False)
+    hist = {label: [abl[label, s] for s in P.seeds] for label in R.ABLATIONS}
+    pre = lambda *labels: [R.runs_trained({f"{k}, seed {s}": abl[k, s] for k in labels for s in P.seeds}),
+                           R.seeds_distinct({k: hist[k] for k in labels})]
+    ours = lambda *labels: "; ".join(f"{k} {report.mean_std(acc[k])}" for k in labels)
+    paper_of = lambda variant: f"{R.paper_row(variant)[6]} vs {R.paper_row(R.paper_row(variant)[2])[6]}"
+    claims.add("table3", "linear → none (a bag of patches) costs the most accuracy",
+               R.rule_none_lowest(acc, pre(*R.ABLATIONS)), rule="every other variant above 'none' (Welch 95%, each pair)",
+               paper="none 56.5 vs ≥ 76.3 for every other S12 row", ours=ours("linear → none", "linear (baseline)"))
     for label, text in (("Aff → LayerNorm", "Aff → LayerNorm improves accuracy (+1.1)"),
-                        ("average → Class-MLP", "Class-MLP pooling improves accuracy (+0.9)"),
-                        ("patch ×2 (larger)", "smaller patches improve accuracy (ours: larger patches lower it)")):
-        _, variant, sign = R.ABLATIONS[label]
-        claims.add("table3", text, rule="our Δ has the paper's sign beyond 2 s.e.",
-                   evidence=f"{label} {report.mean_std(acc[label])} vs baseline {report.mean_std(B)}",
-                   holds=R.direction(acc[label], B, sign * R.paper_delta(variant)))
-    comm = {k: acc[k] for k in R.PATCH_COMMS if k != "linear → none"}
-    top = max(comm, key=lambda k: np.mean(comm[k]))
-    beaten = any(report.separated(v, acc["linear → conv 3×3"]) for k, v in comm.items() if k != "linear → conv 3×3")
-    claims.add("table3", "full 3×3 convolutions give the best patch communication", rule="conv 3×3 has the highest "
-               "mean and is above linear beyond 2 s.e.; another variant above it beyond 2 s.e. refutes",
-               evidence=", ".join(f"{k.replace('linear → ', '')} {np.mean(v):.2f}" for k, v in comm.items()),
-               holds=False if beaten else (True if top == "linear → conv 3×3" and sep["linear → conv 3×3"] else None))
-    dw = acc["linear → conv 3×3 depth-wise"]
-    dw_gap = abs(np.mean(dw) - np.mean(B))
-    claims.add("table3", "a 3×3 depth-wise conv performs like the linear layer (−0.3)", rule="not separated from "
-               "the baseline (2 s.e.) and |Δ| ≤ 1 point; separated refutes",
-               evidence=f"depth-wise {report.mean_std(dw)} vs linear {report.mean_std(B)}",
-               holds=False if sep["linear → conv 3×3 depth-wise"] is not None else (True if dw_gap <= 1 else None))
+                        ("average → Class-MLP", "Class-MLP pooling improves accuracy (+0.9)")):
+        claims.add("table3", text, R.rule_ablation_helps(acc[label], B, pre(label, "linear (baseline)"),
+                                                         names=(label, "baseline")),
+                   rule="variant − baseline > 0 (Welch 95%)", paper=paper_of(label), ours=ours(label, "linear (baseline)"))
+    claims.add("table3", "smaller patches improve accuracy (ours: larger patches lower it)",
+               R.rule_ablation_helps(B, acc["patch ×2 (larger)"], pre("linear (baseline)", "patch ×2 (larger)"),
+                                     names=("patch 4", "patch 8")),
+               rule="smaller − larger patches > 0 (Welch 95%)", paper=f"S12/8 {paper_of('S12 patch 16 → 8')} (S12/16)",
+               ours=ours("linear (baseline)", "patch ×2 (larger)"))
+
+# %%
+if P.wants("table3") and "cifar10" in available:
+    convs = ("linear → conv 3×3", "linear (baseline)", "linear → conv 3×3 depth-wise", "linear → conv 3×3 depth-separable")
+    claims.add("table3", "full 3×3 convolutions give the best patch communication", R.rule_conv3x3_best(acc, pre(*convs)),
+               rule="conv 3×3 above linear, depth-wise and depth-separable (Welch 95%, each pair)",
+               paper="conv 3×3 77.3, linear 76.6, depth-wise 76.3, depth-separable 77.0", ours=ours(*convs))
+    dw = "linear → conv 3×3 depth-wise"
+    claims.add("table3", "a 3×3 depth-wise conv performs like the linear layer (−0.3)",
+               R.rule_depthwise_like_linear(acc[dw], B, pre(dw, "linear (baseline)")),
+               rule=f"equivalent within ±{R.DEPTHWISE_MARGIN} points (TOST)", paper=paper_of(dw),
+               ours=ours(dw, "linear (baseline)"))
 
 # %% [markdown]
 # ## Table 3 — the training block
@@ -205,7 +232,10 @@ if P.wants("table3") and "cifar10" in available:
 # the row measures that choice instead of asserting it.
 #
 # **Claims**: the modern recipe beats the old-fashioned one (+7.4); distillation from a convnet improves
-# the modern recipe (+1.2). Same direction rule as above.
+# the modern recipe (+1.2). Rules: Welch's interval of the difference above 0, as above. Preconditions:
+# the compared runs trained; for the recipes, the old-fashioned SGD rate tuned at this scale (no sweep is
+# run here, so this one fails and says so: a win over an untuned SGD says little about the recipe); for
+# distillation, a teacher better than the student it teaches.
 
 # %%
 if P.wants("training") and "cifar10" in available:
@@ -232,13 +262,21 @@ if P.wants("training") and "cifar10" in available:
 
 # %%
 if P.wants("training") and "cifar10" in available:
-    claims.add("training", "the modern (DeiT) recipe beats the old-fashioned ResNet recipe", rule="modern above "
-               "old-fashioned beyond 2 s.e.", evidence=f"modern {report.mean_std(tacc['modern'])}, old-fashioned "
-               f"{report.mean_std(tacc['old_fashioned'])}, SGD for all epochs {report.mean_std(tacc['sgd_same_epochs'])}",
-               holds=R.direction(tacc["modern"], tacc["old_fashioned"], +1))
-    claims.add("training", "distillation from a convnet improves ResMLP", rule="distilled above modern beyond 2 s.e.",
-               evidence=f"distilled {report.mean_std(tacc['distillation'])}, modern {report.mean_std(tacc['modern'])}, "
-               f"teacher {R.final(teacher):.2f}", holds=R.direction(tacc["distillation"], tacc["modern"], +1))
+    trained_runs = lambda *names: R.runs_trained({f"{n}, seed {s}": h for n in names for s, h in rec[n].items()})
+    sgd_lr = P.settings["recipes"]["old_fashioned"]["optimizer"]["lr"]
+    claims.add("training", "the modern (DeiT) recipe beats the old-fashioned ResNet recipe",
+               R.rule_modern_beats_old(tacc["modern"], tacc["old_fashioned"],
+                                       [trained_runs("modern", "old_fashioned"), R.sgd_tuned(sgd_lr)]),
+               rule="modern − old-fashioned > 0 (Welch 95%)", paper="76.6 vs 69.2 (+7.4)",
+               ours=f"modern {report.mean_std(tacc['modern'])}, old-fashioned {report.mean_std(tacc['old_fashioned'])}",
+               evidence=f"SGD for all epochs {report.mean_std(tacc['sgd_same_epochs'])}")
+    claims.add("training", "distillation from a convnet improves ResMLP",
+               R.rule_distillation_helps(tacc["distillation"], tacc["modern"],
+                                         [trained_runs("distillation", "modern"),
+                                          R.teacher_better(R.final(teacher), tacc["modern"])]),
+               rule="distilled − modern > 0 (Welch 95%)", paper="77.8 vs 76.6 (+1.2)",
+               ours=f"distilled {report.mean_std(tacc['distillation'])}, modern {report.mean_std(tacc['modern'])}",
+               evidence=f"teacher {R.final(teacher):.2f}")
 
 # %%
 if P.wants("training") and "cifar10" in available:
@@ -254,12 +292,17 @@ if P.wants("training") and "cifar10" in available:
 # patches (red positive, blue negative, white 0), at several depths of our trained baseline (seed 0).
 # The paper shows ResMLP-S24 on ImageNet: convolution-like local patterns early, sparse long-range
 # interactions later. **Claim** (early layers are convolution-like): in the first layer, the share of a
-# row's |weight| on its own patch and 8 neighbours exceeds twice the share uniform weights would put
-# there, for every seed; we also print that share for every layer.
+# row's |weight| on its own patch and 8 neighbours, over the share uniform weights would put there — its
+# one-sample interval over seeds lies above 2 (`R.rule_early_layers_local`); we also print that share for
+# every layer. Preconditions: the baseline runs trained, and training moved A at least as far as its
+# random start (‖A − A₀‖ ≥ ‖A₀‖, `R.a_learned`): otherwise we would be reading the initialisation.
 
 # %%
 if (P.wants("fig2") or P.wants("fig3")) and "cifar10" in available:
     trained = {s: experiment.trained_model(c, P.device) for s, c in base_cfg.items()}
+    inits = {s: R.initial_model(c) for s, c in base_cfg.items()}   # each seed's untrained A₀
+    moved = {s: R.a_moved(trained[s], inits[s]) for s in P.seeds}   # per layer ‖A − A₀‖ / ‖A₀‖
+    base_trained = R.runs_trained({f"baseline, seed {s}": h for s, h in base.items()})
 if P.wants("fig2") and "cifar10" in available:
     f2 = P.settings["fig2"]
     m0 = trained[P.seeds[0]]
@@ -270,41 +313,45 @@ if P.wants("fig2") and "cifar10" in available:
                         for s, m in trained.items() for i in range(len(m.blocks))])
     display(loc.pivot(index="layer", columns="seed", values="local share").round(3))
     first = loc[loc["layer"] == 1]
-    claims.add("fig2", "early cross-patch layers are convolution-like (local)", rule="layer 1: |A| share on the "
-               "3×3 neighbourhood > 2× uniform, every seed", evidence=", ".join(
-                   f"seed {int(r.seed)}: {r['local share']:.3f} vs uniform {r.uniform:.3f}" for _, r in first.iterrows()),
-               holds=bool((first["local share"] > 2 * first["uniform"]).all()))
+    claims.add("fig2", "early cross-patch layers are convolution-like (local)",
+               R.rule_early_layers_local(first["local share"], first["uniform"].iloc[0],
+                                         [base_trained, R.a_learned([moved[s][0] for s in P.seeds])]),
+               rule=f"layer 1: 3×3-neighbourhood share of |A| / uniform > {R.LOCAL_RATIO:g} (one-sample t 95%)",
+               paper="Fig. 2 (S24, ImageNet): convolution-like local patterns in early layers",
+               ours=f"{report.mean_std(first['local share'] / first['uniform'])}× uniform",
+               evidence=", ".join(f"seed {int(r.seed)}: {r['local share']:.3f} vs uniform {r.uniform:.3f}"
+                                  for _, r in first.iterrows()))
 
 # %% [markdown]
 # ## Figure 3 — sparsity of A vs the MLP's B and C
 #
 # Per layer, the share of weights whose magnitude is below 5% of the matrix's largest, for A and for the
 # cross-channel MLP's B (d→4d) and C (4d→d); at initialisation (same seed, untrained) for reference.
-# **Claim**: A is sparser than B and C. Rule: A's share exceeds both B's and C's in at least 75% of the
-# (layer, seed) pairs → reproduced; in at most 25% → not reproduced; otherwise inconclusive.
+# **Claim**: A is sparser than B and C. Rule (`R.rule_a_sparser`): per seed, the mean over layers of
+# A's share minus the larger of B's and C's; its one-sample interval over seeds above 0 → reproduced, below
+# → not reproduced. Preconditions as for Figure 2, over every layer's A.
 
 # %%
 if P.wants("fig3") and "cifar10" in available:
-    train.seed_everything(P.seeds[0])              # the first seed's initialisation, whatever ran before
-    init = ResMLP(**R.model_kwargs(P, {}), num_classes=10)
     sp = pd.concat([R.sparsity_frame(m).assign(seed=s, state="trained") for s, m in trained.items()]
-                   + [R.sparsity_frame(init).assign(seed=-1, state="initialisation")])
+                   + [R.sparsity_frame(inits[P.seeds[0]]).assign(seed=-1, state="initialisation")])
     report.save_table(sp, P.chapter, "fig3")
     fig = plots.bars(sp[sp["state"] == "trained"], x="layer", y="sparsity", hue="matrix",
                      title=f"fig3: share of |w| < 5% of max ({P.profile}; bars: mean over seeds)")
     report.save_figure(fig, P.chapter, "fig3")
-    wide = sp[sp["state"] == "trained"].pivot_table(index=["seed", "layer"], columns="matrix", values="sparsity")
     display(sp.pivot_table(index="layer", columns=["state", "matrix"], values="sparsity").round(3))
-    share = float(((wide["A"] > wide["B"]) & (wide["A"] > wide["C"])).mean())
-    claims.add("fig3", "the cross-patch matrices A are sparser than the MLP's B and C", rule="A > B and A > C in "
-               "≥ 75% of (layer, seed) pairs; ≤ 25% refutes", evidence=f"{share:.0%} of {len(wide)} pairs; mean "
-               + ", ".join(f"{k} {wide[k].mean():.3f}" for k in "ABC"),
-               holds=True if share >= 0.75 else False if share <= 0.25 else None)
+    m3 = R.sparsity_arrays(sp[sp["state"] == "trained"])            # (seeds, layers) per matrix
+    claims.add("fig3", "the cross-patch matrices A are sparser than the MLP's B and C",
+               R.rule_a_sparser(m3["A"], m3["B"], m3["C"],
+                                [base_trained, R.a_learned([x for s in P.seeds for x in moved[s]])]),
+               rule="per seed, mean over layers of A − max(B, C) > 0 (one-sample t 95%)",
+               paper="Fig. 3 (S24, ImageNet): A sparser than B and C", ours=", ".join(
+                   f"{k} {report.mean_std(m3[k].mean(axis=1), 3)}" for k in "ABC"))
 
 # %%
 for item in ("table3", "training", "fig2", "fig3"):
     if P.wants(item) and "cifar10" not in available:
-        claims.add(item, f"{item} at CIFAR scale", rule="", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
+        claims.add(item, f"{item} at CIFAR scale", rule="", not_run=data.NO_DATA.format("CIFAR-10"))
 
 # %% [markdown]
 # ## Tables 4–6 and Figure 4 — not run here
@@ -325,23 +372,28 @@ NOT_HERE = {"table4": ("transfer from ImageNet is competitive (e.g. S24: 98.7% C
                      "needs ImageNet and ImageNet-V2")}
 for item, (claim, reason) in NOT_HERE.items():
     if P.wants(item):
-        claims.add(item, claim, rule="", evidence="", not_run=reason)
+        claims.add(item, claim, rule="", not_run=reason)
 
 # %% [markdown]
 # ## Reading the verdicts
 #
 # A verdict at the `small` profile speaks about a 0.5M-parameter ResMLP trained for 10 epochs on 5,000
 # CIFAR-10 images, not about ResMLP-S12 after 400 ImageNet epochs. Three things weigh on it:
-# - *Direction, not size.* The ablation rules ask only whether a change moves accuracy the paper's way;
-#   the sizes in the table above differ from ImageNet's by design (and the figure shows by how much).
+# - *Direction, not size.* The ablation rules ask only whether a change moves accuracy the paper's way,
+#   beyond Welch's 95% interval over at least 3 seeds; the sizes in the table above differ from
+#   ImageNet's by design (and the figure shows by how much). With the `small` profile's 2 seeds every
+#   accuracy comparison is inconclusive ("fewer than 3 seeds"): the chapter's own issue adds seeds.
+# - *Preconditions.* A verdict is given only when the runs it compares trained, the seeds are distinct
+#   runs, the old-fashioned SGD rate was tuned (it is not, here: no sweep), the teacher beats its student,
+#   and the analysed A moved away from its initialisation; a failed one is named in the verdict's reason.
 # - *What short training favours.* A variant that learns faster early (a LayerNorm that standardises every
 #   token where Aff only rescales it, an MLP over patches) is favoured over one whose advantage needs many epochs to appear; the
 #   convolutional patch-communication variants start from torch's default initialisation, not from
 #   anything tuned for this block, and the paper's 400-epoch ranking need not hold after 10.
 # - *The weight analyses* (Figures 2–3) read a net whose A has moved little from its uniform
 #   initialisation (the initialisation row of the Figure 3 table is the reference): the paper's
-#   convolution-like, sparse A is what long ImageNet training produced, and our verdicts say whether 10
-#   CIFAR epochs already show it.
+#   convolution-like, sparse A is what long ImageNet training produced; our verdicts say whether 10
+#   CIFAR epochs already show it, and only once A has moved at least as far as its random start.
 
 # %% [markdown]
 # ## Summary
@@ -351,6 +403,6 @@ for item, (claim, reason) in NOT_HERE.items():
 # %%
 claims.save()
 with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "rule", "evidence", "verdict"]])
+    display(claims.frame()[["item", "claim", "paper", "ours", "n", "interval", "preconditions", "verdict", "reason"]])
 report.save_provenance(prov.finish(), P.chapter)
 print(prov)

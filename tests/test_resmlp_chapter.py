@@ -2,6 +2,7 @@
 claim rules decide as stated, the recipes and schedules are the paper's, and the paper profile pushes
 one real step of ResMLP-S12 at 224×224 through the whole DeiT recipe."""
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -53,13 +54,29 @@ def test_sparsity_frame_reads_A_B_C_of_every_block():
     assert len(f) == 9 and set(f["matrix"]) == {"A", "B", "C"} and f["sparsity"].between(0, 1).all()
 
 
-def test_direction_rule_and_paper_deltas():
-    assert R.direction([50, 51], [40, 41], +1) is True
-    assert R.direction([50, 51], [40, 41], -1) is False
-    assert R.direction([50, 41], [40, 51], +1) is None                   # within two standard errors
+def test_paper_deltas():
     assert R.paper_delta("linear → none") == -20.1
     assert R.paper_delta("Aff → LayerNorm") == 1.1
     assert R.paper_delta("B24 patch 16 → 8") == 0.0                        # against B24, not S12
+
+
+def test_initial_model_is_the_runs_start_and_a_moved_measures_from_it():
+    P = profiles.check(CH, profile="smoke", seeds=[0], device="cpu")
+    cfg = R.config(P, model_kwargs=R.model_kwargs(P, {}), recipe="modern", seed=3)
+    a, b = R.initial_model(cfg), R.initial_model(cfg)
+    assert R.a_moved(a, b) == [0.0] * len(a.blocks)                        # same seed: the same A₀
+    with torch.no_grad():
+        a.blocks[0].cross_patch.A.weight.mul_(3.0)                          # A = 3·A₀: moved by 2‖A₀‖
+    assert R.a_moved(a, b, [0]) == [pytest.approx(2.0)]
+    assert R.a_moved(R.initial_model({**cfg, "seed": 4}), b)[0] > 0        # another seed, another A₀
+
+
+def test_sparsity_arrays_are_seeds_by_layers():
+    m = ResMLP(dim=8, depth=3, num_classes=2, image_size=16, patch=4)
+    sp = pd.concat([R.sparsity_frame(m).assign(seed=s) for s in (0, 1)])
+    arr = R.sparsity_arrays(sp)
+    assert set(arr) == {"A", "B", "C"} and arr["A"].shape == (2, 3)
+    assert arr["B"][1, 2] == sp[(sp.seed == 1) & (sp.layer == 3) & (sp.matrix == "B")]["sparsity"].item()
 
 
 def test_recipes_are_the_papers():

@@ -1,16 +1,25 @@
-"""Chapter 02 (ResMLP): the paper's numbers, the CIFAR-10 ablation runs, and the weight analyses.
+"""Chapter 02 (ResMLP): the paper's numbers, the CIFAR-10 ablation runs, the weight analyses, and the rules
+every claim is decided by.
 
 Paper: Touvron et al. — *ResMLP: Feedforward Networks for Image Classification With Data-Efficient
 Training* (TPAMI 2022). Table 1 (complexity), Table 3 (ablations), Figures 2–3 (the cross-patch
 weights). Accuracies are ImageNet top-1 (%); ours are CIFAR-10 top-1 at the end of training.
+
+Each claim's rule is a ``rule_*`` function below (numbers in, :class:`lib.verdicts.Decision` out), its
+preconditions computed from the runs by the functions above it; ``tests/test_rules_resmlp.py`` checks every
+rule's three outcomes and that it holds on the paper's own numbers.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 import torch
 
-from lib import experiment, report
+from lib import experiment, report, train
+from lib import verdicts as V
+from lib.chapters.data_tools import machine_quiet  # noqa: F401  (Table 1's timing precondition, shared)
 from lib.measure import complexity as cx
 from lib.models.resmlp import resmlp
 
@@ -66,6 +75,24 @@ def paper_delta(variant: str) -> float:
     return round(row[6] - paper_row(row[2])[6], 1)
 
 
+# ---- the margins, bands and tolerances of the rules (each with its reason) ----
+CHANCE = 10.0            # CIFAR-10 top-1 of a guess (%): "trained" means beating it (lib.verdicts.run_trained)
+PARAMS_ATOL_T1 = 0.5     # M: Table 1 prints parameters as integers (15, 30)
+PARAMS_ATOL = 0.05       # M: Table 3 prints one decimal; a parameter count has no other slack
+FLOPS_ATOL = 0.05        # G: both tables print one decimal …
+FLOPS_RTOL = 0.01        # … and FlopCounterMode counts matmuls and convolutions only: the Aff maps, GELUs, bias
+#                          adds and residual sums it skips are ≈ 0.5% of S12's multiply-adds (per block ≈ 16·N²d
+#                          element-wise ops against 8·N²d² + N⁴d multiply-adds); allowed twice over (GELU's cost
+#                          per element depends on the counter), as the paper does not say which counter it used
+THROUGHPUT_BAND = (1.5, 2.5)   # "about half": S24 has twice S12's blocks and the same stem and head (V100: 1.98×)
+THROUGHPUT_REPEATS = 3         # interleaved timings per model (lib.verdicts.MIN_SEEDS)
+DEPTHWISE_MARGIN = 0.6   # points of top-1: the paper calls −0.3 (depth-wise vs linear) "similar" and +0.9
+#                          (Class-MLP) "a significant gain"; "similar" is within the midpoint of the two
+LOCAL_RATIO = 2.0        # Figure 2: "convolution-like" = at least twice the 3×3-neighbourhood share of uniform |A|
+#                          (a 3×3 convolution puts all of it there: N²/9 times uniform, 7.1× at N = 8)
+A_MOVED = 1.0            # Figures 2–3 read what training wrote into A: ‖A − A₀‖ ≥ ‖A₀‖ (at least its random start)
+
+
 # ---- complexity (Tables 1 and 3) ----
 
 def complexity_row(config: str, options: dict, image_size: int = 224) -> dict:
@@ -74,29 +101,36 @@ def complexity_row(config: str, options: dict, image_size: int = 224) -> dict:
 
 
 def complexity_table() -> pd.DataFrame:
-    """Every Table 3 row: the paper's params and FLOPs beside ours, and whether they agree to the
-    paper's printed precision (one decimal)."""
+    """Every Table 3 row: the paper's params and FLOPs beside ours."""
     rows = []
     for block, variant, config, options, p, f, *_ in PAPER_T3:
         ours = complexity_row(config, options)
-        rows.append({"block": block, "variant": variant, "paper params (M)": p,
-                     "ours params (M)": round(ours["params_M"], 2), "paper GFLOPs": f,
-                     "ours GFLOPs": round(ours["GFLOPs"], 3),
-                     "params match": round(ours["params_M"], 1) == p, "FLOPs match": round(ours["GFLOPs"], 1) == f})
+        rows.append({"block": block, "variant": variant, "paper params (M)": p, "ours params (M)": ours["params_M"],
+                     "paper GFLOPs": f, "ours GFLOPs": ours["GFLOPs"]})
     return pd.DataFrame(rows)
 
 
-def table1(device: str, *, batch: int = 32, iters: int = 10) -> pd.DataFrame:
-    """Table 1's complexity columns for S12 and S24 at 224×224: ours beside the paper's V100."""
+def throughput_repeats(device: str, *, batch: int = 32, iters: int = 10,
+                       repeats: int = THROUGHPUT_REPEATS) -> pd.DataFrame:
+    """Table 1's throughput of S12 and S24 at 224×224, timed ``repeats`` times with the two models
+    interleaved (a drift of the machine then hits both): one row per (repeat, model)."""
+    models = {name: resmlp(name) for name in PAPER_T1}
+    return pd.DataFrame([{"repeat": r, "model": f"ResMLP-{name}",
+                          **cx.throughput(m, image_size=224, batch=batch, device=device, iters=iters)}
+                         for r in range(repeats) for name, m in models.items()])
+
+
+def table1(timings: pd.DataFrame) -> pd.DataFrame:
+    """Table 1's complexity columns for S12 and S24: ours (throughput mean ± std over repeats) beside the
+    paper's V100."""
     rows = []
     for name, paper in PAPER_T1.items():
-        m = resmlp(name)
-        t = cx.throughput(m, image_size=224, batch=batch, device=device, iters=iters)
+        m, t = resmlp(name), timings[timings["model"] == f"ResMLP-{name}"]
         rows.append({"model": f"ResMLP-{name}", "paper params (M)": paper["params"],
                      "ours params (M)": round(cx.params(m) / 1e6, 2), "paper GFLOPs": paper["flops"],
                      "ours GFLOPs": round(cx.flops(m) / 1e9, 3), "paper im/s (V100)": paper["images_per_s"],
-                     "ours im/s": round(t["images_per_s"], 1), "paper peak MB (V100)": paper["peak_memory_mb"],
-                     "ours peak MB": round(t["peak_memory_mb"], 1)})
+                     "ours im/s": report.mean_std(t["images_per_s"], 1), "paper peak MB (V100)": paper["peak_memory_mb"],
+                     "ours peak MB": round(t["peak_memory_mb"].mean(), 1), "repeats": len(t)})
     return pd.DataFrame(rows)
 
 
@@ -139,27 +173,16 @@ def final(h) -> float:
     return h.epochs[-1]["test_acc"] if h.epochs else float("nan")
 
 
-def direction(ours_variant, ours_base, paper_delta: float) -> bool | None:
-    """Does our change have the paper's sign? True / False when our difference is separated from 0
-    by two standard errors (report.separated), None (inconclusive) otherwise."""
-    above = report.separated(ours_variant, ours_base)
-    return None if above is None else above == (paper_delta > 0)
-
-
 def ablation_table(acc: dict, base: str = "linear (baseline)") -> pd.DataFrame:
-    """Per ablation: ours (final CIFAR-10 acc, mean ± std over seeds), our change vs the baseline,
-    the paper's change on ImageNet, and whether the directions agree (beyond 2 s.e.)."""
+    """Per ablation: ours (final CIFAR-10 acc, mean ± std over seeds), our change vs the baseline and the
+    paper's change on ImageNet (for "patch ×2 (larger)": the sign the paper's S12/8 row predicts)."""
     rows = []
     for label, (_, paper_variant, sign) in ABLATIONS.items():
         delta = np.mean(acc[label]) - np.mean(acc[base])
         pd_ = None if paper_variant is None else sign * paper_delta(paper_variant)
-        agree = None if paper_variant is None else direction(acc[label], acc[base], pd_)
         rows.append({"variant": label, "ours acc": report.mean_std(acc[label]), "ours Δ": round(delta, 2),
-                     "paper Δ (ImageNet)": "—" if pd_ is None else pd_,
-                     "same direction": "—" if paper_variant is None else {True: "yes", False: "no", None: "unclear"}[agree],
-                     "seeds": len(acc[label])})
+                     "paper Δ (ImageNet)": "—" if pd_ is None else pd_, "seeds": len(acc[label])})
     return pd.DataFrame(rows)
-
 
 # ---- the cross-patch weights (Figures 2 and 3) ----
 
@@ -199,3 +222,162 @@ def locality(model, layer: int) -> tuple[float, float]:
             row = A[r * n + c].reshape(n, n)
             shares.append(row[r - 1:r + 2, c - 1:c + 2].sum() / row.sum())
     return float(np.mean(shares)), 9 / n ** 2
+
+
+def initial_model(cfg: dict) -> torch.nn.Module:
+    """The untrained model of a run: seeded and built as :func:`lib.experiment.build` builds it."""
+    train.seed_everything(cfg["seed"])
+    return experiment.MODELS[cfg["model"]](**cfg["model_kwargs"], num_classes=10)
+
+
+def a_moved(trained, init, layers=None) -> list[float]:
+    """Per layer: ‖A − A₀‖ / ‖A₀‖ (Frobenius), how far training moved the cross-patch matrix from its start."""
+    layers = range(len(trained.blocks)) if layers is None else layers
+    out = []
+    for i in layers:
+        a, a0 = trained.blocks[i].cross_patch.A.weight.detach(), init.blocks[i].cross_patch.A.weight.detach()
+        out.append(float((a - a0).norm() / a0.norm()))
+    return out
+
+
+def sparsity_arrays(sp: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Figure 3's trained sparsities as {"A": (seeds, layers), "B": …, "C": …} from :func:`sparsity_frame` rows."""
+    wide = sp.pivot_table(index="seed", columns=["matrix", "layer"], values="sparsity")
+    return {k: wide[k].to_numpy() for k in "ABC"}
+
+
+# ---- preconditions (computed from the runs) ----
+
+def runs_trained(histories: dict) -> V.Precondition:
+    """Every compared run trained: training loss fell ≥ 10% and final test accuracy ≥ chance + 5 points."""
+    return V.all_trained(histories, chance=CHANCE)
+
+
+def seeds_distinct(histories: dict[str, list]) -> V.Precondition:
+    """Each variant's seeds are different runs: no two seeds of one variant have the same per-epoch training
+    loss and test accuracy (identical ones mean the seed never reached the run, or one run was reused)."""
+    same = []
+    for label, hs in histories.items():
+        curves = [tuple((e.get("train_loss"), e.get("test_acc")) for e in h.epochs) for h in hs]
+        if len(set(curves)) < len(curves):
+            same.append(label)
+    return V.check("seeds give different runs", not same,
+                   f"identical histories across seeds: {', '.join(same)}" if same else f"{len(histories)} variants")
+
+
+def sgd_tuned(lr: float, sweep: dict | None = None) -> V.Precondition:
+    """The old-fashioned recipe's SGD rate was tuned at this scale: ``sweep`` ({lr: [final acc per seed]}) has
+    ``lr`` as its best rate, not at either end of the sweep. Without a sweep the precondition fails."""
+    if not sweep:
+        return V.check("SGD rate tuned at this scale", False, f"no SGD learning-rate sweep here: lr = {lr:g} is "
+                       "ResNet's 0.1 per 256 images, never tuned at this scale")
+    rates = sorted(sweep)
+    best = max(rates, key=lambda r: np.mean(sweep[r]))
+    inside = best not in (rates[0], rates[-1])
+    return V.check("SGD rate tuned at this scale", best == lr and inside,
+                   f"best of {', '.join(f'{r:g}' for r in rates)}: {best:g} (used {lr:g})")
+
+
+def teacher_better(teacher_acc: float, student_accs) -> V.Precondition:
+    """Distillation can help only from a better teacher (DeiT's premise; the paper's RegNetY-16GF 82.9 vs
+    ResMLP-S12 76.6): the teacher's accuracy exceeds the undistilled student's mean."""
+    m = float(np.mean(student_accs))
+    return V.check("teacher better than the student", teacher_acc > m, f"teacher {teacher_acc:.2f} vs student {m:.2f}")
+
+
+def a_learned(moved) -> V.Precondition:
+    """The analysed A is what training wrote into it: ‖A − A₀‖ / ‖A₀‖ ≥ :data:`A_MOVED` for every
+    (seed, layer) analysed — after a few hundred steps A can still be mostly its random start."""
+    low = min(moved, default=math.nan)
+    return V.check("A trained away from its initialisation", bool(low >= A_MOVED),
+                   f"smallest ‖A − A₀‖/‖A₀‖ = {low:.2f} over {len(moved)} (needs ≥ {A_MOVED:g})")
+
+
+# ---- the rules (numbers in, Decision out) ----
+
+def _counts(ours: dict, paper: dict, *, atol: float, rtol: float = 0.0, why: str) -> V.Decision:
+    return V.combine([V.exact(ours[k], paper[k], atol=atol, rtol=rtol, why=why) for k in paper], names=list(paper))
+
+
+def rule_params(ours: dict, paper: dict, *, atol: float = PARAMS_ATOL) -> V.Decision:
+    """Parameter counts (M) per model equal the paper's to its printed precision (Tables 1 and 3)."""
+    return _counts(ours, paper, atol=atol, why="the paper's printed precision")
+
+
+def rule_flops(ours: dict, paper: dict) -> V.Decision:
+    """FLOP counts (G multiply-adds at 224×224) per model within ±0.05 + 1% of the paper's (Tables 1 and 3):
+    its printed decimal and the element-wise operations our counter skips (:data:`FLOPS_RTOL`)."""
+    return _counts(ours, paper, atol=FLOPS_ATOL, rtol=FLOPS_RTOL,
+                   why="printed decimal; counter skips element-wise ops (≈0.5%), allowed 1%")
+
+
+def rule_table1_complexity(params: dict, flops: dict) -> V.Decision:
+    """Table 1: ResMLP-S12 / S24 have 15M / 30M parameters (printed as integers) and 3.0 / 6.0 GFLOPs."""
+    paper = lambda key: {k: v[key] for k, v in PAPER_T1.items()}
+    return V.combine([rule_params(params, paper("params"), atol=PARAMS_ATOL_T1), rule_flops(flops, paper("flops"))],
+                     names=["parameters", "FLOPs"])
+
+
+def rule_throughput_ratio(s12_img_s, s24_img_s, quiet: V.Precondition) -> V.Decision:
+    """Table 1: S24 runs at about half S12's throughput (V100 1415.1 / 715.4 = 1.98): the bootstrap interval
+    of mean(S12 im/s) / mean(S24 im/s) over interleaved repeats inside :data:`THROUGHPUT_BAND`; timed on an
+    otherwise idle machine."""
+    return V.require(V.ratio(s12_img_s, s24_img_s, band=THROUGHPUT_BAND), [quiet])
+
+
+def rule_ablation_helps(variant, baseline, pre, *, names=("variant", "baseline")) -> V.Decision:
+    """A Table 3 change improves top-1 (Aff → LayerNorm +1.1, average → Class-MLP +0.9, smaller patches:
+    S12/8 +2.5): Welch's interval of mean(variant) − mean(baseline) lies above 0."""
+    return V.require(V.difference(variant, baseline, names=names), pre)
+
+
+def rule_none_lowest(acc: dict, pre, *, none: str = "linear → none") -> V.Decision:
+    """Table 3 (linear → none, 56.5 against ≥ 76.3 for every other S12 row): removing patch communication
+    gives the lowest accuracy — every other variant beats it (Welch, each pair; all must hold)."""
+    others = [k for k in acc if k != none]
+    return V.require(V.combine([V.difference(acc[k], acc[none], names=(k, none)) for k in others], names=others), pre)
+
+
+def rule_conv3x3_best(acc: dict, pre, *, conv: str = "linear → conv 3×3",
+                      rivals=("linear (baseline)", "linear → conv 3×3 depth-wise",
+                              "linear → conv 3×3 depth-separable")) -> V.Decision:
+    """§3.3 / Table 3: of the linear layer and the 3×3 convolutions, "full 3×3 convolutions yield best results"
+    (77.3 vs linear 76.6, depth-wise 76.3, depth-separable 77.0): conv 3×3 beats each (Welch, all must hold).
+    The MLP row (77.3, a tie with conv 3×3) is not a convolution the sentence ranks, and is left out."""
+    return V.require(V.combine([V.difference(acc[conv], acc[r], names=(conv, r)) for r in rivals],
+                               names=list(rivals)), pre)
+
+
+def rule_depthwise_like_linear(depthwise, linear, pre) -> V.Decision:
+    """§3.3 / Table 3: a 3×3 depth-wise convolution "yields similar performance" to the linear layer (76.3 vs
+    76.6): equivalent within ±:data:`DEPTHWISE_MARGIN` points by two one-sided tests."""
+    return V.require(V.equivalent(depthwise, linear, margin=DEPTHWISE_MARGIN, names=("depth-wise", "linear")), pre)
+
+
+def rule_modern_beats_old(modern, old, pre) -> V.Decision:
+    """Table 3, training block: the modern (DeiT) recipe beats the old-fashioned ResNet one (76.6 vs 69.2,
+    +7.4): Welch's interval of mean(modern) − mean(old-fashioned) lies above 0."""
+    return V.require(V.difference(modern, old, names=("modern", "old-fashioned")), pre)
+
+
+def rule_distillation_helps(distilled, modern, pre) -> V.Decision:
+    """Table 3, training block: distillation from a convnet improves ResMLP-S12 (77.8 vs 76.6, +1.2): Welch's
+    interval of mean(distilled) − mean(modern) lies above 0."""
+    return V.require(V.difference(distilled, modern, names=("distilled", "modern")), pre)
+
+
+def rule_early_layers_local(shares, uniform: float, pre) -> V.Decision:
+    """Figure 2: early cross-patch layers are convolution-like — per seed, layer 1's share of |A| on each
+    patch's 3×3 neighbourhood over the share uniform weights put there; the one-sample interval of that ratio
+    over seeds lies above :data:`LOCAL_RATIO`."""
+    r = np.asarray(shares, float) / uniform
+    return V.require(V.above(r, LOCAL_RATIO, name="local share / uniform"), pre)
+
+
+def rule_a_sparser(a, b, c, pre) -> V.Decision:
+    """Figure 3: the cross-patch matrices A are sparser than the MLP's B and C — per seed, the mean over layers
+    of sparsity(A) − max(sparsity(B), sparsity(C)) (arrays of shape (seeds, layers)); the one-sample interval
+    over seeds lies above 0."""
+    a, b, c = (np.atleast_2d(np.asarray(x, float)) for x in (a, b, c))
+    margin = (a - np.maximum(b, c)).mean(axis=1)                   # (seeds,)
+    return V.require(V.above(margin, 0.0, name="A − max(B, C)"), pre)
