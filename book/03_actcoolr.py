@@ -37,8 +37,17 @@
 # - *No validation split*: accuracies are on the test set (the paper holds out 1% of the training images
 #   to choose hyperparameters; we choose none).
 #
-# **Not here**: PyramidNet on Tiny ImageNet (Figure 3) and ResNet-50 on ImageNet (Figure 4): the data sets
-# are not on this machine. **Scale**: the `small` profile uses ResNet-20 in place of ResNet-32 / ResNet-18
+# **Verdicts.** Each claim is decided by a rule in `lib/chapters/actcoolr.py` (tested in
+# `tests/test_rules_actcoolr.py`, on the paper's own numbers where it prints them): a difference by Welch's
+# interval, "similar" by an equivalence test against a stated margin, a ratio by its bootstrap interval, a
+# trend by Spearman's ρ with a permutation p-value — and only after its preconditions, computed from the runs
+# (every compared run trained, hyperparameters tuned at this scale, enough of the paper's horizon), hold.
+# A comparison needs ≥ 3 seeds per group: with fewer (the `small` profile runs one seed until this chapter's
+# own issue rescales it) such a claim is **inconclusive**, and so is one whose precondition failed; the reason
+# is printed beside it.
+#
+# **Not here**: PyramidNet on Tiny ImageNet (Figure 3: the book has no Tiny ImageNet loader, nor the data)
+# and ResNet-50 on ImageNet (Figure 4): the data sets are not on this machine. **Scale**: the `small` profile uses ResNet-20 in place of ResNet-32 / ResNet-18
 # and PyramidNet-20 in place of PyramidNet-110, on 4,000 CIFAR-10 images for 6 epochs.
 
 # %% tags=["parameters"]
@@ -52,7 +61,8 @@ max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the pape
 import numpy as np
 import pandas as pd
 
-from lib import data, experiment, plots, report, train
+from lib import data, experiment, plots, profiles, report, train
+from lib import verdicts as V
 from lib.chapters import actcoolr as A
 from lib.measure import apt
 from lib.optim import actcoolr
@@ -63,7 +73,7 @@ display(report.settings_table(P))
 
 # %%
 available = data.available(("cifar10", "fashion_mnist"))
-S, s0 = P.settings, P.seeds[0]
+S = P.settings
 steps_per_epoch = -(-(S["n_train"]["cifar10"] or 50000) // S["batch"]["cifar10"])
 
 # %% [markdown]
@@ -71,55 +81,73 @@ steps_per_epoch = -(-(S["n_train"]["cifar10"] or 50000) // S["batch"]["cifar10"]
 #
 # ResNet under step decay, cyclic and 1-cycle schedules, and the FixUp, pyramid and no-shortcut variants
 # under step decay; the temperature of every ReLU layer measured every 10 steps on the training batch
-# (the same-batch estimate), averaged per epoch. **Claims**: (1) the temperature cools over training — the
-# last epoch's mean temperature below the first's in every run; (2) deeper layers run hotter — Spearman ρ
-# between depth and a layer's mean temperature > 0.5 in every run; (3) the no-shortcut net is hotter yet
-# generalises worse — higher mean temperature and lower final accuracy than the ResNet.
+# (the same-batch estimate), averaged per epoch. **Claims** (Section A), each only if every run trained:
+# (1) the temperature cools over training — in every run the mean temperature falls with the epoch (Spearman
+# ρ < 0, permutation p < 0.05; step decay forces much of this, and the supplement's *bottom-to-top* order is
+# not tested here); (2) deeper layers run hotter — decided *within* each stage of equal filters, since the
+# supplement says more filters raise the base temperature (ρ(layer, T) > 0 in every stage of every run);
+# (3) the no-shortcut net is hotter yet generalises worse — its mean temperature and its train − test accuracy
+# gap above the ResNet's (Welch, ≥ 3 seeds).
 
 # %%
 SCHEDULES = {"step decay": ("multistep", 0.1),
              "cyclic": (dict(name="cyclic", base_lr=0.001, max_lr=0.1, step_size_up=max(1, S["epochs"] * steps_per_epoch // 8)), 0.1),
              "1-cycle": (dict(name="onecycle", max_lr=1.0, pct_start=0.3, base_momentum=0.765, max_momentum=0.9), 1.0)}
+SPECS1 = {("ResNet", label): (sched, lr, {}) for label, (sched, lr) in SCHEDULES.items()}
+SPECS1.update({(variant, "step decay"): ("multistep", 0.1, kw) for variant, kw in list(A.VARIANTS.items())[1:]})
 if (P.wants("fig1") or P.wants("fig2")) and "cifar10" in available:
-    cfgs1 = {("ResNet", label): A.config(P, data_name="cifar10", model="resnet_cifar", schedule=sched, lr=lr,
-                                         model_kwargs=dict(depth=S["resnet_depth"]), seed=s0, epochs=S["epochs"])
-             for label, (sched, lr) in SCHEDULES.items()}
-    cfgs1.update({(variant, "step decay"): A.config(P, data_name="cifar10", model="resnet_cifar", schedule="multistep",
-                                                    lr=0.1, model_kwargs=dict(depth=S["resnet_depth"], **kw), seed=s0,
-                                                    epochs=S["epochs"])
-                  for variant, kw in list(A.VARIANTS.items())[1:]})
+    cfgs1 = {(v, s, seed): A.config(P, data_name="cifar10", model="resnet_cifar", schedule=sched, lr=lr, seed=seed,
+                                    model_kwargs=dict(depth=S["resnet_depth"], **kw), epochs=S["epochs"])
+             for (v, s), (sched, lr, kw) in SPECS1.items() for seed in P.seeds}
     runs1 = experiment.run_many(cfgs1, device=P.device, label="fig1-2")
+    by_run = {f"{v}, {s}": [runs1[v, s, seed] for seed in P.seeds] for v, s in SPECS1}      # run -> per seed
+    trained1 = V.all_trained({f"{n} seed {s}": h for n, hs in by_run.items() for s, h in zip(P.seeds, hs)}, chance=A.CHANCE)
 
 # %%
 if P.wants("fig1") and "cifar10" in available:
-    fig = plots.heatmaps({f"{v}, {s}": A.heatmap(h) for (v, s), h in runs1.items()}, xlabel="epoch",
+    fig = plots.heatmaps({name: A.heatmap(hs[0]) for name, hs in by_run.items()}, xlabel="epoch",
                          ylabel="ReLU layer (input → output)", title=f"fig1: per-layer temperature ({P.profile})")
     report.save_figure(fig, P.chapter, "fig1")
 
 # %%
 if P.wants("fig2") and "cifar10" in available:
-    frame = train.histories_frame({(f"{v}, {s}", "T", 0): h for (v, s), h in runs1.items()}, keys=("run", "x", "seed"))
+    frame = train.histories_frame({(name, "T", P.seeds[0]): hs[0] for name, hs in by_run.items()}, keys=("run", "x", "seed"))
     fig = plots.panel_grid(frame.assign(one="runs"), panels=[("epoch", "lr"), ("epoch", "test_acc"), ("epoch", "T_mean")],
                            row="one", hue="run", title=f"fig2: learning rate, test accuracy, mean temperature ({P.profile})")
     report.save_figure(fig, P.chapter, "fig2")
-    summary = pd.DataFrame([{"run": f"{v}, {s}", "T first epoch": h.frame()["T_mean"].iloc[0],
-                             "T last epoch": h.frame()["T_mean"].iloc[-1], "depth ρ": A.deeper_hotter(h),
-                             "final acc": h.epochs[-1]["test_acc"]} for (v, s), h in runs1.items()]).round(3)
+    summary = pd.DataFrame([{"run": name, "seed": seed, "T first epoch": h.frame()["T_mean"].iloc[0],
+                             "T last epoch": h.frame()["T_mean"].iloc[-1], "mean T": h.frame()["T_mean"].mean(),
+                             "final train acc": h.epochs[-1]["train_acc"], "final acc": h.epochs[-1]["test_acc"]}
+                            for name, hs in by_run.items() for seed, h in zip(P.seeds, hs)]).round(3)
     report.save_table(summary, P.chapter, "fig2")
     display(summary)
-    claims.add("fig2", "the temperature cools over training", rule="last epoch's mean T below the first's, every run",
-               evidence=", ".join(f"{r.run}: {r['T first epoch']:.2f}→{r['T last epoch']:.2f}" for _, r in summary.iterrows()),
-               holds=all(A.cools(h) for h in runs1.values()))
-    claims.add("fig1", "deeper layers run hotter", rule="Spearman ρ(depth, mean layer T) > 0.5 in every run "
-               "(< 0 in any refutes)", evidence=", ".join(f"{r.run}: {r['depth ρ']:.2f}" for _, r in summary.iterrows()),
-               holds=True if (summary["depth ρ"] > 0.5).all() else False if (summary["depth ρ"] < 0).any() else None)
-    ns, rn = runs1["no shortcut", "step decay"], runs1["ResNet", "step decay"]
-    hotter = ns.frame()["T_mean"].mean() > rn.frame()["T_mean"].mean()
-    worse = ns.epochs[-1]["test_acc"] < rn.epochs[-1]["test_acc"]
-    claims.add("fig1", "the no-shortcut net is hotter yet generalises worse", rule="higher mean T over training and "
-               "lower final test accuracy than the ResNet (one seed)",
-               evidence=f"mean T {ns.frame()['T_mean'].mean():.2f} vs {rn.frame()['T_mean'].mean():.2f}; acc "
-                        f"{ns.epochs[-1]['test_acc']:.2f} vs {rn.epochs[-1]['test_acc']:.2f}", holds=bool(hotter and worse))
+
+# %%
+if P.wants("fig2") and "cifar10" in available:
+    per_run = summary.groupby("run", sort=False)
+    claims.add("fig2", "the temperature cools over training", A.rule_cools({n: A.t_curve(hs) for n, hs in by_run.items()},
+               [trained1]), rule="Spearman ρ(epoch, mean T) < 0, permutation p < 0.05, in every run",
+               paper="temperatures cool down (Figures 1–2; no numbers printed)",
+               ours=", ".join(f"{n}: {report.mean_std(g['T first epoch'])}→{report.mean_std(g['T last epoch'])}"
+                              for n, g in per_run))
+
+# %%
+if P.wants("fig1") and "cifar10" in available:
+    profiles1 = {n: A.layer_profile(hs, S["resnet_depth"]) for n, hs in by_run.items()}
+    claims.add("fig1", "deeper layers run hotter (within each stage of equal filters)",
+               A.rule_deeper_hotter(profiles1, [trained1]), rule="Spearman ρ(layer, mean layer T) > 0, permutation "
+               "p < 0.05, in every stage of every run", paper="deeper layers generally have a higher temperature (Figure 1)",
+               ours=", ".join(f"{n}: first layer {report.mean_std(f[f.layer == 0]['T'])}, last "
+                              f"{report.mean_std(f[f.layer == f.layer.max()]['T'])}" for n, f in profiles1.items()))
+    ns, rn = by_run["no shortcut, step decay"], by_run["ResNet, step decay"]
+    both = V.all_trained({f"{n} seed {s}": h for n, hs in (("no shortcut", ns), ("ResNet", rn)) for s, h in zip(P.seeds, hs)},
+                         chance=A.CHANCE)
+    claims.add("fig1", "the no-shortcut net is hotter yet generalises worse",
+               A.rule_no_shortcut(A.mean_t(ns), A.mean_t(rn), A.generalisation_gap(ns), A.generalisation_gap(rn), [both]),
+               rule="mean T and train − test accuracy gap both above the ResNet's (Welch, ≥ 3 seeds)",
+               paper="no-shortcut temperatures higher, generalisation worse (Figure 1; no numbers printed)",
+               ours=f"mean T {report.mean_std(A.mean_t(ns))} vs {report.mean_std(A.mean_t(rn))}; gap "
+                    f"{report.mean_std(A.generalisation_gap(ns))} vs {report.mean_std(A.generalisation_gap(rn))} points")
 
 # %% [markdown]
 # ## Figure 3 / Table 1 — range analyses and the model fit; Figure 4 — the last ReLU layer
@@ -128,39 +156,45 @@ if P.wants("fig2") and "cifar10" in available:
 # CIFAR-10), one plain SGD step from the same state at each of the 25 rates, on one fixed batch
 # (`analysis_batch` images; the paper averages over the whole training set), and the erf model fitted to
 # the measured change probabilities. The state after e epochs is a run of e epochs with its weights kept
-# (same seed and batches as a longer run at a constant rate). **Claims**: the erf model fits (RMS error of
-# the fitted probability < 0.1 at every point) and σ stays roughly constant over training (max/min ≤ 2; the
-# paper itself reports σ falling from about 3 to 0.3 on Fashion-MNIST). Figure 4 repeats the fit on the
-# last ReLU layer alone. Where the measured probabilities hardly vary over the 25 rates (every pattern
-# changes even at the smallest rate, as the paper notes for the last layer early in training), σ and μ
-# are not identifiable and the table says "undetermined" instead of printing what curve_fit returns.
+# (same seed and batches as a longer run at a constant rate). Where the measured probabilities hardly vary
+# over the 25 rates (every pattern changes even at the smallest rate, as the paper notes for the last layer
+# early in training), σ and μ are not identifiable and the table says so instead of printing what curve_fit
+# returns. **Claims** (Section C): the erf model fits — RMS error of the fitted probability ≤ 0.1 at every
+# identifiable point (a tenth of the probability scale: a weak test, which any sigmoid may pass); σ stays
+# roughly constant on VGG-16 / CIFAR-10 — σ(last) / σ(first) within a factor 2, by its bootstrap interval over
+# seeds; on the 4-layer ConvNet / Fashion-MNIST the paper says instead that σ falls (about 3 → 0.3): at least
+# halves. Figure 4 repeats the fit on the last ReLU layer alone, where σ "remains rather constant". The σ
+# claims need the analyses to reach at least half the paper's horizon in steps (the `small` profile reaches
+# well under 1% of it: inconclusive, with that reason).
 
 # %%
 if any(P.wants(i) for i in ("fig3", "table1", "fig4")):
-    fits, curves = [], []
+    fits, curves, range_runs = [], [], {}
     for name, r in S["range"].items():
         if name not in available:
             print(data.NO_DATA.format(name))
             continue
         xb, yb = A.analysis_batch(P, name, S["analysis_batch"], P.device)
         kw = dict(in_chans=1, image_size=28) if r["model"] == "keras_cnn" else {}
-        for e in r["points"]:
-            cfg = A.config(P, data_name=name, model=r["model"], model_kwargs=kw, schedule=None, lr=r["lr"], seed=s0,
-                           epochs=max(e, 1), keep_weights=True, apt_every=None)
-            if e == 0:
-                model = experiment.build(cfg, P.device)[3].to(P.device)         # the initialisation
-            else:
-                A.run(P, cfg, f"{name} {r['model']} to epoch {e}")
-                model = experiment.trained_model(cfg, P.device)
-            temps = A.range_analysis(model, xb, yb)
-            for last_only in (False, True):
-                f = A.fit_rows(temps, last_only=last_only)
-                fits.append({"data": name, "model": r["model"], "epoch": e, "layers": "last" if last_only else "mean",
-                             **{k: v for k, v in f.items() if k != "temperatures"}})
-                curves += [{"data": name, "epoch": e, "layers": "last" if last_only else "mean", "lr": lr, "T": t,
-                            "P measured": float(apt.temp2prob(t)),
-                            "P fitted": float(actcoolr.erf_model(lr, f["sigma"], f["mu"]))}
-                           for lr, t in zip(actcoolr.LRS, f["temperatures"])]
+        for seed in P.seeds:
+            for e in r["points"]:
+                cfg = A.config(P, data_name=name, model=r["model"], model_kwargs=kw, schedule=None, lr=r["lr"], seed=seed,
+                               epochs=max(e, 1), keep_weights=True, apt_every=None)
+                if e == 0:
+                    model = experiment.build(cfg, P.device)[3].to(P.device)         # the initialisation
+                else:
+                    range_runs[name, seed] = A.run(P, cfg, f"{name} {r['model']} to epoch {e}")      # the last one stays
+                    model = experiment.trained_model(cfg, P.device)
+                temps = A.range_analysis(model, xb, yb)
+                for last_only in (False, True):
+                    f = A.fit_rows(temps, last_only=last_only)
+                    layers = "last" if last_only else "mean"
+                    fits.append({"data": name, "model": r["model"], "seed": seed, "epoch": e, "layers": layers,
+                                 **{k: v for k, v in f.items() if k != "temperatures"}})
+                    curves += [{"data": name, "seed": seed, "epoch": e, "layers": layers, "lr": lr, "T": t,
+                                "P measured": float(apt.temp2prob(t)),
+                                "P fitted": float(actcoolr.erf_model(lr, f["sigma"], f["mu"]))}
+                               for lr, t in zip(actcoolr.LRS, f["temperatures"])]
     fits, curves = pd.DataFrame(fits), pd.DataFrame(curves)
     report.save_table(fits, P.chapter, "table1_fits")
     display(fits.round(4))
@@ -168,89 +202,120 @@ if any(P.wants(i) for i in ("fig3", "table1", "fig4")):
 # %%
 for item, layers in (("fig3", "mean"), ("fig4", "last")):
     if P.wants(item) and len(curves):
-        fig = plots.measured_and_fitted(curves[curves["layers"] == layers], x="lr", measured="P measured",
-                                        fitted="P fitted", hue="epoch", col="data",
+        shown = curves[(curves["layers"] == layers) & (curves["seed"] == P.seeds[0])]
+        fig = plots.measured_and_fitted(shown, x="lr", measured="P measured", fitted="P fitted", hue="epoch", col="data",
                                         title=f"{item}: change probability vs rate ({layers} over layers); lines: erf fits")
         report.save_figure(fig, P.chapter, item)
 
 # %%
-def sigma_constant(f: pd.DataFrame) -> bool | None:
-    """max σ / min σ ≤ 2 per data set over its identifiable points; fewer than two of them, or a failed fit
-    among them: inconclusive."""
-    ok = f[f["identifiable"]]
-    if ok["sigma"].isna().any() or (ok.groupby("data").size().reindex(f["data"].unique(), fill_value=0) < 2).any():
-        return None
-    return bool((ok.groupby("data")["sigma"].agg(lambda s: s.max() / s.min()) <= 2).all())
+if any(P.wants(i) for i in ("table1", "fig4")) and len(fits):
+    paper_settings = profiles.CHAPTERS[P.chapter]["paper"]
+    range_pre = {name: [A.covers_horizon(name, A.analysis_steps(S, name), A.analysis_steps(paper_settings, name)),
+                        V.all_trained({f"{name} seed {s}": range_runs[name, s] for s in P.seeds}, chance=A.CHANCE)]
+                 for name in fits["data"].unique()}
+    sigma_path = lambda f, name: "→".join("undetermined" if np.isnan(v) else f"{v:.2f}"
+                                          for v in f[(f["data"] == name) & (f["seed"] == P.seeds[0])]["sigma"])
 
-
-def sigma_path(f: pd.DataFrame) -> str:
-    return ", ".join(f"{d}: σ " + "→".join("undetermined" if np.isnan(v) else f"{v:.2f}" for v in f[f["data"] == d]["sigma"])
-                     for d in f["data"].unique())
-
-
+# %%
 if P.wants("table1") and len(fits):
     m = fits[fits["layers"] == "mean"]
     ok = m[m["identifiable"]]
-    rmse = ok["rmse (probability)"]
-    claims.add("table1", "the erf model fits the range analyses", rule="RMS error of the fitted change probability "
-               f"< 0.1 at every point whose probabilities span ≥ {A.SPAN} (others undetermined, listed)",
-               evidence=", ".join(f"{r.data} e{r.epoch}: " + (f"{r['rmse (probability)']:.3f}" if r.identifiable else
-                                                              "undetermined") for _, r in m.iterrows()),
-               holds=None if rmse.isna().any() or not len(ok) else bool((rmse < 0.1).all()))
-    claims.add("table1", "σ stays roughly constant over training", rule="max σ / min σ ≤ 2 per data set (identifiable "
-               "points)", evidence=sigma_path(m), holds=sigma_constant(m))
+    enough = [V.check(f"{name}: ≥ 2 identifiable analysed points", ok[ok["data"] == name]["epoch"].nunique() >= 2,
+                      f"{ok[ok['data'] == name]['epoch'].nunique()} of {m[m['data'] == name]['epoch'].nunique()}")
+              for name in m["data"].unique()]
+    claims.add("table1", "the erf model fits the range analyses",
+               A.rule_erf_fits({f"{r.data} e{r.epoch} s{r.seed}": r["rmse (probability)"] for _, r in ok.iterrows()}, enough),
+               rule=f"RMS error of the fitted change probability ≤ {A.FIT_TOL} at every identifiable point",
+               paper="the model fits in practice (Figure 3; no numbers printed)",
+               ours=", ".join(f"{name}: {report.mean_std(g['rmse (probability)'], 3)}" for name, g in ok.groupby("data")),
+               evidence="not identifiable: " + (", ".join(f"{r.data} e{r.epoch}" for _, r in m[~m["identifiable"]].iterrows())
+                                                or "none"))
+    if "cifar10" in range_pre:
+        claims.add("table1", "σ stays roughly constant over training (VGG-16, CIFAR-10)",
+                   A.rule_sigma_constant({"cifar10": A.sigma_ends(m, "cifar10")}, range_pre["cifar10"]),
+                   rule=f"σ(last) / σ(first) in [{A.SIGMA_BAND[0]:g}, {A.SIGMA_BAND[1]:g}] (bootstrap, ≥ 3 seeds)",
+                   paper="σ remains approximately constant (Sections C, D)", ours="σ " + sigma_path(m, "cifar10"))
+    if "fashion_mnist" in range_pre:
+        claims.add("table1", "σ falls over training on the 4-layer ConvNet (Fashion-MNIST)",
+                   A.rule_sigma_falls(*A.sigma_ends(m, "fashion_mnist"), range_pre["fashion_mnist"]),
+                   rule=f"σ(last) / σ(first) ≤ {A.SIGMA_FALL:g} (bootstrap, ≥ 3 seeds)",
+                   paper="σ about 3 → 0.3 over 200 epochs (Section C)", ours="σ " + sigma_path(m, "fashion_mnist"))
+
+# %%
 if P.wants("fig4") and len(fits):
     last = fits[fits["layers"] == "last"]
-    claims.add("fig4", "per layer (the last ReLU layer), σ stays rather constant", rule="max σ / min σ ≤ 2 per data "
-               "set (identifiable points)", evidence=sigma_path(last), holds=sigma_constant(last))
+    claims.add("fig4", "per layer (the last ReLU layer), σ stays rather constant",
+               A.rule_sigma_constant({n: A.sigma_ends(last, n) for n in range_pre}, [p for ps in range_pre.values() for p in ps]),
+               rule=f"σ(last) / σ(first) in [{A.SIGMA_BAND[0]:g}, {A.SIGMA_BAND[1]:g}] per data set (bootstrap, ≥ 3 seeds)",
+               paper="viewed per layer, σ remains rather constant (Section C)",
+               ours=", ".join(f"{n}: σ {sigma_path(last, n)}" for n in range_pre))
 
 # %% [markdown]
 # ## Figure 5 — the initial learning rate
 #
-# ActCooLR (T₀ = 3.03, γ = 1, momentum 0.9) with initial rates 1.0 … 1e-5; σ from a range analysis of the
-# initial model (the same for every run: one seed). A net whose ReLUs have all died measures T = 0 (no
-# pattern can change), and the scheduler answers with ever larger rates: watch the 1.0 row. **Claim**: all initial rates but 1.0 give similar
-# rate profiles and errors — rule: the final accuracies of 0.1 … 1e-5 span ≤ 2 points and their
-# learning rates after the first epoch agree within a factor of 2.
+# ActCooLR (T₀ = 3.03, γ = 1, momentum 0.9) with initial rates 1.0 … 1e-5; σ from a range analysis of each
+# seed's initial model. A net whose ReLUs have all died measures T = 0 (no pattern can change), and the
+# scheduler answers with ever larger rates: watch the 1.0 row. **Claims** (Section B), each only if every
+# compared run trained: (1) all initial rates but 1.0 give similar rate profiles and errors — against the
+# main paper's 0.1, every other rate's final accuracy within ±1 point and its rate over the last half of
+# training within a factor 2 (equivalence tests, ≥ 3 seeds), once the scheduler has measured ≥ 10 times
+# before that half; (2) from 1.0 training ends better than from 0.1 (Welch).
 
 # %%
 if (P.wants("fig5") or P.wants("table2") or P.wants("sectionD")) and "cifar10" in available:
     xb, yb = A.analysis_batch(P, "cifar10", S["analysis_batch"], P.device)
-    init_cfg = A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=S["resnet_depth"]),
-                        schedule=None, lr=0.1, seed=s0, epochs=1)
-    sigma0 = A.fit_rows(A.range_analysis(experiment.build(init_cfg, P.device)[3].to(P.device), xb, yb))["sigma"]
-    print(f"σ fitted at initialisation (ResNet-{S['resnet_depth']}): {sigma0:.3f}")
+    init_sigma = lambda model, kw, seed: A.fit_rows(A.range_analysis(experiment.build(A.config(
+        P, data_name="cifar10", model=model, model_kwargs=kw, schedule=None, lr=0.1, seed=seed, epochs=1),
+        P.device)[3].to(P.device), xb, yb))["sigma"]
+    sigma0 = {seed: init_sigma("resnet_cifar", dict(depth=S["resnet_depth"]), seed) for seed in P.seeds}
+    print(f"σ fitted at initialisation (ResNet-{S['resnet_depth']}), per seed:", {k: round(v, 3) for k, v in sigma0.items()})
 
 # %%
 if P.wants("fig5") and "cifar10" in available:
-    runs5 = {lr: A.run(P, A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=S["resnet_depth"]),
-                                   schedule=dict(name="actcoolr", sigma=round(sigma0, 6), t0=3.03, gamma=1.0, every=10),
-                                   lr=lr, seed=s0, epochs=S["epochs"]), f"ActCooLR from {lr:g}") for lr in A.FIG5_LRS}
-    frame5 = train.histories_frame({(f"{lr:g}", "x", 0): h for lr, h in runs5.items()}, keys=("initial lr", "x", "seed"))
+    runs5 = {(lr, seed): A.run(P, A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=S["resnet_depth"]),
+                                           schedule=dict(name="actcoolr", sigma=round(sigma0[seed], 6), t0=3.03, gamma=1.0, every=10),
+                                           lr=lr, seed=seed, epochs=S["epochs"]), f"ActCooLR from {lr:g}")
+             for lr in A.FIG5_LRS for seed in P.seeds}
+    frame5 = train.histories_frame({(f"{lr:g}", "x", seed): h for (lr, seed), h in runs5.items() if seed == P.seeds[0]},
+                                   keys=("initial lr", "x", "seed"))
     fig = plots.panel_grid(frame5.assign(one="ActCooLR"), panels=[("epoch", "lr"), ("epoch", "test_acc"), ("epoch", "T_mean")],
                            row="one", hue="initial lr", title=f"fig5: ActCooLR from six initial rates ({P.profile})")
     report.save_figure(fig, P.chapter, "fig5")
+
+# %%
+if P.wants("fig5") and "cifar10" in available:
+    per_lr = {lr: [runs5[lr, seed] for seed in P.seeds] for lr in A.FIG5_LRS}
+    acc5 = {lr: A.final(hs, "test_acc") for lr, hs in per_lr.items()}
+    log_lr5 = {lr: [A.late_log_lr(h) for h in hs] for lr, hs in per_lr.items()}
+    display(pd.DataFrame({"final acc": {lr: report.mean_std(v) for lr, v in acc5.items()},
+                          "log10 lr, last half": {lr: report.mean_std(v, 3) for lr, v in log_lr5.items()}}))
+    trained5 = lambda lrs: V.all_trained({f"from {lr:g}, seed {s}": h for lr in lrs for s, h in zip(P.seeds, per_lr[lr])},
+                                         chance=A.CHANCE)
+    settled = A.scheduler_settled(min(A.steps_before_late(h) for h in runs5.values()), every=10)
     rest = [lr for lr in A.FIG5_LRS if lr != 1.0]
-    finals = {lr: runs5[lr].epochs[-1]["test_acc"] for lr in A.FIG5_LRS}
-    lr_after = {lr: runs5[lr].epochs[1]["lr"] if len(runs5[lr].epochs) > 1 else np.nan for lr in A.FIG5_LRS}
-    display(pd.DataFrame({"final acc": finals, "lr at epoch 1": lr_after}).round(5))
-    span = max(finals[lr] for lr in rest) - min(finals[lr] for lr in rest)
-    lr_ratio = max(lr_after[lr] for lr in rest) / min(lr_after[lr] for lr in rest)
     claims.add("fig5", "all initial rates but 1.0 give similar learning-rate profiles and errors",
-               rule="final acc of 0.1…1e-5 within 2 points and their rates at epoch 1 within a factor of 2",
-               evidence=f"acc span {span:.2f} points, rate ratio {lr_ratio:.2f}", holds=bool(span <= 2 and lr_ratio <= 2))
+               A.rule_fig5_similar(acc5, log_lr5, [trained5(rest), settled]),
+               rule=f"vs 0.1: final acc within ±{A.FIG5_ACC_MARGIN:g} point, late log₁₀ lr within ±log₁₀ 2 (TOST, ≥ 3 seeds)",
+               paper="very similar rate profiles and validation errors for 0.1 … 1e-5 (Figure 5)",
+               ours=", ".join(f"{lr:g}: {report.mean_std(acc5[lr])}% at lr 10^{report.mean_std(log_lr5[lr])}" for lr in rest))
+    claims.add("fig5", "from the initial rate 1.0 ActCooLR ends better", A.rule_fig5_high_rate(acc5[1.0], acc5[0.1],
+               [trained5([1.0, 0.1])]), rule="final acc from 1.0 above that from 0.1 (Welch, ≥ 3 seeds)",
+               paper="a better overall network performance in the end of training (Figure 5)",
+               ours=f"1.0: {report.mean_std(acc5[1.0])}%, 0.1: {report.mean_std(acc5[0.1])}%")
 
 # %% [markdown]
 # ## Table 2 — ActCooLR vs 1-cycle
 #
 # 1-cycle (OneCycleLR with the listed λ_max and t_max as its warm-up share, momentum 0.765–0.9) against
 # ActCooLR (the listed T₀, γ; momentum 0.9; σ fitted at initialisation), weight decay 5e-5. At the `small`
-# profile, with the 25-epoch rows' hyperparameters. **Claim**: ActCooLR is within about a point of 1-cycle —
-# rule: |error difference| ≤ 1.5 points for every network.
+# profile, with the 25-epoch rows' hyperparameters. **Claim** (Section G): ActCooLR's error is in a similar
+# range as 1-cycle's — within ±1.5 points for every network (equivalence test, ≥ 3 seeds; the paper's own
+# widest gap is 1.13). Both methods' hyperparameters come from the paper's search at its scale: at another
+# scale, where no search was run here, the claim is inconclusive with that reason.
 
 # %%
 if P.wants("table2") and "cifar10" in available:
-    rows = []
+    rows, runs2 = [], {}
     for epochs_paper in (25, 50):
         for net, (model, kw) in S["t2_models"].items():
             oc, _ = A.PAPER_T2[epochs_paper, net, "1-cycle"]
@@ -258,71 +323,90 @@ if P.wants("table2") and "cifar10" in available:
             for ours_epochs in S["t2_epochs"]:
                 if P.profile == "paper" and ours_epochs != epochs_paper or P.profile != "paper" and epochs_paper != 25:
                     continue
-                sig = A.fit_rows(A.range_analysis(experiment.build(A.config(P, data_name="cifar10", model=model,
-                                 model_kwargs=kw, schedule=None, lr=0.1, seed=s0, epochs=1), P.device)[3].to(P.device),
-                                 xb, yb))["sigma"]
-                specs = {"1-cycle": (dict(name="onecycle", max_lr=oc["max_lr"], pct_start=oc["t_max"],
-                                          base_momentum=0.765, max_momentum=0.9), oc["max_lr"] / 25),
-                         "ActCooLR": (dict(name="actcoolr", sigma=round(sig, 6), t0=ac["t0"], gamma=ac["gamma"], every=10), 0.1)}
-                for method, (sched, lr) in specs.items():
-                    h = A.run(P, A.config(P, data_name="cifar10", model=model, model_kwargs=kw, schedule=sched, lr=lr,
-                                          seed=s0, epochs=ours_epochs), f"{net} {method}")
-                    rows.append({"paper epochs": epochs_paper, "network": net, "ours": f"{model} {kw}", "method": method,
-                                 "paper error %": A.PAPER_T2[epochs_paper, net, method][1],
-                                 f"ours error % ({P.profile}, {ours_epochs} epochs)": round(100 - h.epochs[-1]["test_acc"], 2)})
+                for seed in P.seeds:
+                    sig = init_sigma(model, kw, seed)
+                    specs = {"1-cycle": (dict(name="onecycle", max_lr=oc["max_lr"], pct_start=oc["t_max"],
+                                              base_momentum=0.765, max_momentum=0.9), oc["max_lr"] / 25),
+                             "ActCooLR": (dict(name="actcoolr", sigma=round(sig, 6), t0=ac["t0"], gamma=ac["gamma"], every=10), 0.1)}
+                    for method, (sched, lr) in specs.items():
+                        h = runs2[epochs_paper, ours_epochs, net, method, seed] = A.run(P, A.config(
+                            P, data_name="cifar10", model=model, model_kwargs=kw, schedule=sched, lr=lr, seed=seed,
+                            epochs=ours_epochs), f"{net} {method}")
+                        rows.append({"paper epochs": epochs_paper, "ours epochs": ours_epochs, "network": net,
+                                     "ours": f"{model} {kw}", "method": method, "seed": seed,
+                                     "paper error %": A.PAPER_T2[epochs_paper, net, method][1],
+                                     f"ours error % ({P.profile})": round(100 - h.epochs[-1]["test_acc"], 2)})
     t2 = pd.DataFrame(rows)
     report.save_table(t2, P.chapter, "table2")
     display(t2)
-    col = [c for c in t2.columns if c.startswith("ours error")][0]
-    gaps = t2.pivot_table(index=["paper epochs", "network"], columns="method", values=col)
-    gaps = (gaps["ActCooLR"] - gaps["1-cycle"])
-    claims.add("table2", "ActCooLR is within about a point of 1-cycle", rule="|ActCooLR − 1-cycle error| ≤ 1.5 points, "
-               "every network", evidence=", ".join(f"{k[1]}: {v:+.2f}" for k, v in gaps.items()),
-               holds=bool((gaps.abs() <= 1.5).all()))
+
+# %%
+if P.wants("table2") and "cifar10" in available:
+    col = f"ours error % ({P.profile})"
+    cases = {f"{net}, {ep} epochs": (g[g.method == "ActCooLR"][col].tolist(), g[g.method == "1-cycle"][col].tolist())
+             for (ep, net), g in t2.groupby(["paper epochs", "network"])}
+    scales = t2[["paper epochs", "ours epochs"]].drop_duplicates().itertuples(index=False)
+    pre2 = [V.all_trained({f"{net} {method}, {ep} epochs, seed {seed}": h for (ep, _, net, method, seed), h in runs2.items()},
+                          chance=A.CHANCE)]
+    pre2 += [A.tuned_here(what, ours, paper, S["n_train"]["cifar10"]) for paper, ours in scales
+             for what in (f"1-cycle's λ_max, t_max ({paper} epochs)", f"ActCooLR's T₀, γ ({paper} epochs)")]
+    claims.add("table2", "ActCooLR is in a similar range as 1-cycle", A.rule_table2(cases, pre2),
+               rule=f"ActCooLR − 1-cycle error within ±{A.T2_MARGIN:g} points, every network (TOST, ≥ 3 seeds)",
+               paper="; ".join(f"{net}, {ep}: {A.PAPER_T2[ep, net, 'ActCooLR'][1]} vs {A.PAPER_T2[ep, net, '1-cycle'][1]}"
+                               for (ep, net), _ in t2.groupby(["paper epochs", "network"])),
+               ours="; ".join(f"{k}: {report.mean_std(ac)} vs {report.mean_std(oc)}" for k, (ac, oc) in cases.items()))
 
 # %% [markdown]
 # ## Section D — dynamic ActCooLR
 #
 # SGD on the learning rate itself (λ_T = 0.05, probability measured every 10 steps, the gradient
 # re-applied in between) towards the target change probability C(x) = 1 − 2^(−T(x)), T₀ = 3.03, γ = 1.
-# **Claim**: the measured probability converges to the target — rule: in the last half of training, the
-# mean |P̂ − C| is below 0.1.
+# **Claim**: "a quick convergence to the target probability" — over the last half of training the largest
+# per-epoch |P̂ − C| stays below 0.1 (about the change of P a 1.5× rate error makes on the erf curve's steep
+# part), by the one-sample interval over ≥ 3 seeds; only if the runs trained.
 
 # %%
 if P.wants("sectionD") and "cifar10" in available:
-    hd = A.run(P, A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=S["resnet_depth"]),
-                           schedule=dict(name="dynamic_actcoolr", t0=3.03, gamma=1.0, every=10), lr=0.1, seed=s0,
-                           epochs=S["epochs"]), "dynamic ActCooLR")
-    fd = hd.frame()
-    x = (fd["epoch"] + 0.5) / len(fd)
-    fd["P measured"] = apt.temp2prob(fd[[c for c in fd.columns if c.startswith("T:")]]).mean(axis=1)   # mean over layers
-    fd["P target"] = apt.temp2prob([actcoolr.target_temperature(v, 3.03, 1.0) for v in x])
+    hd = {seed: A.run(P, A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=S["resnet_depth"]),
+                                  schedule=dict(name="dynamic_actcoolr", t0=3.03, gamma=1.0, every=10), lr=0.1, seed=seed,
+                                  epochs=S["epochs"]), "dynamic ActCooLR") for seed in P.seeds}
+    fd = A.section_d_frame(hd[P.seeds[0]])
     display(fd[["epoch", "lr", "test_acc", "T_mean", "P measured", "P target"]].round(4))
     fig = plots.panel_grid(fd.melt(id_vars=["epoch"], value_vars=["P measured", "P target"]).assign(one="Section D"),
                            panels=[("epoch", "value")], row="one", hue="variable", title=f"sectionD ({P.profile})")
     report.save_figure(fig, P.chapter, "sectionD")
-    late = fd[fd["epoch"] >= len(fd) // 2]
-    err = float((late["P measured"] - late["P target"]).abs().mean())
-    claims.add("sectionD", "dynamic ActCooLR reaches its target probability curve", rule="mean |P̂ − C| < 0.1 over the "
-               "last half of training (epoch means)", evidence=f"{err:.3f}", holds=bool(err < 0.1))
+
+# %%
+if P.wants("sectionD") and "cifar10" in available:
+    gaps = [A.late_target_gap(A.section_d_frame(h)) for h in hd.values()]
+    claims.add("sectionD", "dynamic ActCooLR reaches its target probability curve",
+               A.rule_section_d(gaps, [V.all_trained({f"seed {s}": h for s, h in hd.items()}, chance=A.CHANCE)]),
+               rule=f"largest |P̂ − C| over the last half of training below {A.SECTION_D_TOL:g} (one-sample t, ≥ 3 seeds)",
+               paper="a quick convergence to the target probability (no numbers printed)",
+               ours=f"largest late |P̂ − C| {report.mean_std(gaps, 3)}")
 
 # %%
 for item in ("fig1", "fig2", "fig5", "table2", "sectionD"):
     if P.wants(item) and "cifar10" not in available:
-        claims.add(item, item, rule="", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
+        claims.add(item, item, rule="", not_run=data.NO_DATA.format("CIFAR-10"))
 if P.wants("fig3"):
-    claims.add("fig3", "the erf model also fits PyramidNet-41 on Tiny ImageNet", rule="", evidence="",
-               not_run="Tiny ImageNet is not on this machine")
+    claims.add("fig3", "the erf model also fits PyramidNet-41 on Tiny ImageNet", rule="",
+               not_run="the book has no Tiny ImageNet loader, and Tiny ImageNet is not on this machine")
 if P.wants("fig4"):
-    claims.add("fig4", "last-layer analysis of ResNet-50 on ImageNet", rule="", evidence="",
+    claims.add("fig4", "last-layer analysis of ResNet-50 on ImageNet", rule="",
                not_run="ImageNet is not on this machine")
 
 # %% [markdown]
 # ## Summary
+#
+# Every claim with the paper's number beside ours (mean ± std over seeds), the seeds per group (n), the
+# preconditions and the reason of its verdict. A claim that compares runs needs ≥ 3 seeds per group: until this
+# chapter's own issue rescales the `small` profile (one seed today), those claims are inconclusive here, and so
+# are the claims whose preconditions fail at this scale (hyperparameters not tuned here, too short a horizon).
 
 # %%
 claims.save()
 with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "rule", "evidence", "verdict"]])
+    display(claims.frame()[["item", "claim", "paper", "ours", "n", "preconditions", "reason", "verdict"]])
 report.save_provenance(prov.finish(), P.chapter)
 print(prov)

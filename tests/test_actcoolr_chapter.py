@@ -18,3 +18,7 @@ def test_paper_profile_pushes_one_real_step_through_actcoolr():
     h = A.run(P, cfg, "paper step")
     e = h.epochs[0]
     assert len(h.epochs) == 1 and e["steps"] == 1 and math.isfinite(e["T_mean"]) and e["T_mean"] > 0
+
+
+def test_paper_profile_has_three_seeds_for_every_comparison():
+    assert len(profiles.CHAPTERS["03_actcoolr"]["paper"]["seeds"]) >= 3

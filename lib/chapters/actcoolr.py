@@ -3,8 +3,14 @@
 Paper: *ActCooLR – High-Level Learning Rate Schedules using Activation Pattern Temperature*, supplementary
 material (the main paper is not available). Temperature: ``measure.apt``; the model fit and schedulers:
 ``optim.actcoolr``; models: ``models.cifar_resnets`` and ``models.convnets.KerasCNN`` (the "4-layer ConvNet").
+
+Every claim is decided by a ``rule_*`` function at the end (numbers in, :class:`lib.verdicts.Decision` out),
+each with the margin, band or tolerance it uses named beside it, and the preconditions the notebook computes
+from the runs passed through :func:`lib.verdicts.require`.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -12,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from lib import data, experiment, loader, train
+from lib import verdicts as V
 from lib.measure import apt
 from lib.optim import actcoolr
 
@@ -62,19 +69,6 @@ def heatmap(h) -> np.ndarray:
     return layer_frame(h).pivot(index="layer", columns="epoch", values="temperature").to_numpy()
 
 
-def cools(h) -> bool:
-    """The mean temperature of the last epoch below that of the first."""
-    f = h.frame()
-    return bool(f["T_mean"].iloc[-1] < f["T_mean"].iloc[0])
-
-
-def deeper_hotter(h) -> float:
-    """Spearman ρ between layer depth and the layer's temperature averaged over training."""
-    from scipy.stats import spearmanr
-    per_layer = layer_frame(h).groupby("layer")["temperature"].mean()
-    return float(spearmanr(per_layer.index, per_layer.to_numpy()).statistic)
-
-
 def analysis_batch(P, data_name: str, n: int, device: str):
     """A fixed batch of ``n`` training images (normalised, no augmentation) for the range analyses."""
     ds = data.load(data_name).subset(P.settings["n_train"][data_name], P.settings["n_test"], seed=0)
@@ -117,3 +111,214 @@ def fit_rows(temps: list[dict[str, float]], lrs=actcoolr.LRS, *, last_only: bool
     resid = float(np.sqrt(np.mean((actcoolr.erf_model(lrs, sigma, mu) - apt.temp2prob(t)) ** 2)))
     return {"sigma": sigma, "mu": mu, "rmse (probability)": resid, "sigma as printed": sigma_p, "mu as printed": mu_p,
             "identifiable": True, "temperatures": t}
+
+
+# --- the numbers the rules read from the runs ------------------------------------------------------------
+
+CHANCE = 10.0                                       # % test accuracy of a guess: CIFAR-10 and Fashion-MNIST, 10 classes
+N_FULL = {"cifar10": 50000, "fashion_mnist": 60000}  # training images of the full sets (the paper profile's n_train=None)
+
+
+def t_curve(histories) -> tuple[np.ndarray, np.ndarray]:
+    """(epoch, mean temperature) pairs of every epoch of every seed's run, pooled."""
+    f = pd.concat([h.frame()[["epoch", "T_mean"]] for h in histories])
+    return f["epoch"].to_numpy(float), f["T_mean"].to_numpy(float)
+
+
+def stage(layer: str, depth: int) -> int:
+    """The stage (16 / 32 / 64 filters) of a ``resnet_cifar`` ReLU: the stem's is stage 0, ``blocks.i.*`` is i // n."""
+    if not layer.startswith("blocks."):
+        return 0
+    return int(layer.split(".")[1]) // ((depth - 2) // 6)
+
+
+def layer_profile(histories, depth: int) -> pd.DataFrame:
+    """Per seed and ReLU layer (input → output): its stage and its temperature averaged over training."""
+    rows = []
+    for seed, h in enumerate(histories):
+        f = h.frame()
+        cols = [c for c in f.columns if c.startswith("T:")]
+        rows += [{"seed": seed, "layer": i, "stage": stage(c[2:], depth), "T": float(f[c].mean())}
+                 for i, c in enumerate(cols)]
+    return pd.DataFrame(rows)
+
+
+def mean_t(histories) -> list[float]:
+    """Per seed: the mean temperature over layers, averaged over the epochs of training."""
+    return [float(h.frame()["T_mean"].mean()) if h.epochs else math.nan for h in histories]
+
+
+def final(histories, key: str) -> list[float]:
+    """The last epoch's ``key`` of each seed's run (NaN for a run with no epochs)."""
+    return [h.epochs[-1].get(key, math.nan) if h.epochs else math.nan for h in histories]
+
+
+def generalisation_gap(histories) -> list[float]:
+    """Per seed: last epoch's training accuracy (on the augmented batches) − test accuracy, in points."""
+    return [tr - te for tr, te in zip(final(histories, "train_acc"), final(histories, "test_acc"))]
+
+
+def late_log_lr(h) -> float:
+    """log₁₀ of the learning rate averaged over the last half of the epochs (the profile once settled)."""
+    f = h.frame()
+    return float(np.log10(f["lr"].iloc[len(f) // 2:]).mean()) if len(f) else math.nan
+
+
+def steps_before_late(h) -> int:
+    """Optimizer steps before the last half of the epochs (the window :func:`late_log_lr` averages)."""
+    k = len(h.epochs) // 2
+    return h.epochs[k - 1]["steps"] if k else 0
+
+
+def section_d_frame(h, t0: float = 3.03, gamma: float = 1.0) -> pd.DataFrame:
+    """Per epoch: P̂, the mean over layers of each layer's change probability 1 − 2^(−T), beside the target
+    C(x) = 1 − 2^(−T₀(1 − x)^γ) at the epoch's middle x."""
+    fd = h.frame()
+    x = (fd["epoch"] + 0.5) / len(fd)
+    fd["P measured"] = apt.temp2prob(fd[[c for c in fd.columns if c.startswith("T:")]]).mean(axis=1)
+    fd["P target"] = apt.temp2prob([actcoolr.target_temperature(v, t0, gamma) for v in x])
+    return fd
+
+
+def sigma_ends(fits: pd.DataFrame, name: str) -> tuple[list[float], list[float]]:
+    """Per seed, σ at the first and at the last identifiable analysed epoch of data set ``name``."""
+    g = fits[(fits["data"] == name) & fits["identifiable"]]
+    if g.empty:
+        return [], []
+    at = lambda e: g[g["epoch"] == e]["sigma"].tolist()
+    return at(g["epoch"].min()), at(g["epoch"].max())
+
+
+def late_target_gap(fd: pd.DataFrame) -> float:
+    """Largest |P̂ − C| over the epochs of the last half of training (``P measured``, ``P target`` columns)."""
+    late = fd[fd["epoch"] >= len(fd) // 2]
+    return float((late["P measured"] - late["P target"]).abs().max()) if len(late) else math.nan
+
+
+def analysis_steps(settings: dict, name: str) -> int:
+    """Optimizer steps to the last analysed state of a range-analysis run under these profile settings."""
+    n = settings["n_train"][name] or N_FULL[name]
+    return settings["range"][name]["points"][-1] * -(-n // settings["batch"][name])
+
+
+# --- preconditions computed from the runs -----------------------------------------------------------------
+
+MIN_HORIZON = 0.5    # σ's course is the paper's over its analysed horizon: ours must cover at least half its steps
+MIN_MEASUREMENTS = 10   # the listing's update closes 19% of the gap to the target rate per measurement (1/every at
+#                         it, (every−1)/every² after): a 10× gap from above is within 2× only after ~10 of them
+
+
+def covers_horizon(name: str, ours_steps: int, paper_steps: int) -> V.Precondition:
+    """The range analyses reach far enough into training for σ's course (Section C: 3 → 0.3 over 200 epochs)."""
+    share = ours_steps / paper_steps
+    return V.check(f"{name} analyses cover the paper's horizon", share >= MIN_HORIZON,
+                   f"{ours_steps:,} of the paper's {paper_steps:,} steps = {share:.1%} (needs ≥ {MIN_HORIZON:.0%})")
+
+
+def scheduler_settled(steps_before: int, every: int) -> V.Precondition:
+    """ActCooLR measured often enough before the compared window to have closed an initial rate's gap."""
+    k = -(-steps_before // every)
+    return V.check("the scheduler had time to close the gap", k >= MIN_MEASUREMENTS,
+                   f"{k} measurements before the last half (every {every} steps; needs ≥ {MIN_MEASUREMENTS})")
+
+
+def tuned_here(what: str, ours_epochs: int, paper_epochs: int, n_train: int | None) -> V.Precondition:
+    """The paper's hyperparameters (a 24-hour random search at its scale, Section G) are tuned only at that
+    scale; at another we ran no search of our own, so the precondition fails and says so."""
+    same, images = ours_epochs == paper_epochs and n_train is None, "all" if n_train is None else f"{n_train:,}"
+    return V.check(f"{what} tuned at this scale", same, "the paper's values, searched at its scale" if same else
+                   f"the paper's {paper_epochs}-epoch values used for {ours_epochs} epochs on {images} images; "
+                   "no search was run here")
+
+
+# --- the rules --------------------------------------------------------------------------------------------
+
+FIT_TOL = 0.1            # RMS error of the fitted change probability: a tenth of [0, 1] (the paper states no number)
+SIGMA_BAND = (0.5, 2.0)  # "σ roughly constant": the last analysed σ within a factor 2 of the first (Section C, D)
+SIGMA_FALL = 0.5         # "σ changes more significantly" (Fashion-MNIST, about 3 → 0.3): at least halves
+FIG5_REFERENCE = 0.1     # Figure 5 compares against the main paper's initial rate, 0.1
+FIG5_ACC_MARGIN = 1.0    # "very similar validation errors": within ±1 point (a 2-point span around 0.1)
+FIG5_LR_MARGIN = math.log10(2)   # "very similar rate profiles": late rates within a factor 2 (log₁₀ units)
+T2_MARGIN = 1.5          # "in a similar range as 1-cycle": ±1.5 points of error (the paper's widest gap is 1.13)
+SECTION_D_TOL = 0.1      # |P̂ − C|: about the change a 1.5× rate error makes on the erf curve's steep part (σ ≈ 1.5)
+
+
+def rule_cools(curves: dict, pre=()) -> V.Decision:
+    """Figures 1–2 / Section A "temperature cools down": in every run the mean temperature falls over the epochs
+    (Spearman ρ(epoch, T_mean) < 0, permutation p < 0.05; ``curves``: {run: (epochs, T) pooled over seeds})."""
+    return V.require(V.combine([V.trend(x, y, sign=-1) for x, y in curves.values()], names=list(curves)), pre)
+
+
+def rule_deeper_hotter(profiles: dict, pre=()) -> V.Decision:
+    """Section A "deeper layers generally have a higher temperature", decided *within* each stage of equal
+    filters (more filters raise the base temperature, so across stages depth is confounded with width):
+    Spearman ρ(layer, T) > 0 in every stage of every run. ``profiles``: {run: :func:`layer_profile` frame}."""
+    cases, names = [], []
+    for run, f in profiles.items():
+        for s, g in f.groupby("stage"):
+            cases.append(V.trend(g["layer"], g["T"], sign=+1))
+            names.append(f"{run}, stage {s}")
+    return V.require(V.combine(cases, names=names), pre)
+
+
+def rule_no_shortcut(t_ns, t_rn, gap_ns, gap_rn, pre=()) -> V.Decision:
+    """Section A: without shortcuts the net is hotter (mean T over training above the ResNet's, Welch) yet
+    generalises worse (its train − test accuracy gap above the ResNet's, Welch); per-seed values."""
+    return V.require(V.combine([V.difference(t_ns, t_rn, names=("T no shortcut", "T ResNet")),
+                                V.difference(gap_ns, gap_rn, names=("gap no shortcut", "gap ResNet"))],
+                               names=["hotter", "generalises worse"]), pre)
+
+
+def rule_erf_fits(rmse: dict, pre=()) -> V.Decision:
+    """Figure 3 / Section C "the model fits": the RMS error of the erf fit (Eq. 5 of the main paper) to the
+    measured change probabilities ≤ :data:`FIT_TOL` at every analysed point (``rmse``: {point: value})."""
+    cases = [V.exact(r, 0.0, atol=FIT_TOL, why="a tenth of the probability scale") if math.isfinite(r)
+             else V.Decision(None, reason="curve_fit found no fit") for r in rmse.values()]
+    return V.require(V.combine(cases, names=list(rmse)), pre)
+
+
+def rule_sigma_constant(cases: dict, pre=()) -> V.Decision:
+    """Section C / D "σ remains approximately constant": in every case, the bootstrap interval of mean
+    σ(last analysed state) / mean σ(first) over seeds inside :data:`SIGMA_BAND` (``cases``: {name: (first,
+    last)} per-seed σ)."""
+    return V.require(V.combine([V.ratio(last, first, band=SIGMA_BAND) for first, last in cases.values()],
+                               names=list(cases)), pre)
+
+
+def rule_sigma_falls(first, last, pre=()) -> V.Decision:
+    """Section C, the 4-layer ConvNet on Fashion-MNIST: "σ changes more significantly (starting at about 3,
+    decreasing to about 0.3)": σ(last) / σ(first) ≤ :data:`SIGMA_FALL` (the paper's own ratio is 0.1)."""
+    return V.require(V.ratio(last, first, band=(0.0, SIGMA_FALL)), pre)
+
+
+def rule_fig5_similar(acc: dict, log_lr: dict, pre=()) -> V.Decision:
+    """Section B / Figure 5: every initial rate but 1.0 gives the reference's (:data:`FIG5_REFERENCE`) final
+    accuracy within ±:data:`FIG5_ACC_MARGIN` and its late log₁₀ rate within ±:data:`FIG5_LR_MARGIN` (TOST each,
+    per-seed values; ``acc`` / ``log_lr``: {initial rate: values})."""
+    ref, cases, names = FIG5_REFERENCE, [], []
+    for lr in (r for r in acc if r not in (ref, 1.0)):
+        cases += [V.equivalent(acc[lr], acc[ref], margin=FIG5_ACC_MARGIN, names=(f"acc {lr:g}", f"acc {ref:g}")),
+                  V.equivalent(log_lr[lr], log_lr[ref], margin=FIG5_LR_MARGIN, names=(f"log lr {lr:g}", f"log lr {ref:g}"))]
+        names += [f"{lr:g} accuracy", f"{lr:g} rate"]
+    return V.require(V.combine(cases, names=names), pre)
+
+
+def rule_fig5_high_rate(acc_high, acc_ref, pre=()) -> V.Decision:
+    """Section B: from the initial rate 1.0 ActCooLR ends "with a better overall network performance" than from
+    the reference 0.1: final accuracy difference > 0 (Welch, per seed)."""
+    return V.require(V.difference(acc_high, acc_ref, names=("acc 1.0", f"acc {FIG5_REFERENCE:g}")), pre)
+
+
+def rule_table2(errors: dict, pre=()) -> V.Decision:
+    """Table 2 / Section G "ActCooLR's accuracy is in a similar range as 1-cycle": for every network, the
+    ActCooLR − 1-cycle top-1 error within ±:data:`T2_MARGIN` points (TOST; ``errors``: {network: (ActCooLR,
+    1-cycle) per-seed errors})."""
+    return V.require(V.combine([V.equivalent(ac, oc, margin=T2_MARGIN, names=("ActCooLR", "1-cycle"))
+                                for ac, oc in errors.values()], names=list(errors)), pre)
+
+
+def rule_section_d(gaps, pre=()) -> V.Decision:
+    """Section D "a quick convergence to the target probability": over the last half of training the largest
+    |P̂ − C| stays below :data:`SECTION_D_TOL` (one-sample t over seeds of the tolerance minus that gap > 0)."""
+    slack = [SECTION_D_TOL - g for g in np.atleast_1d(gaps)]
+    return V.require(V.above(slack, 0.0, name=f"{SECTION_D_TOL:g} − largest late |P̂ − C|"), pre)
