@@ -41,6 +41,13 @@
 # **What cannot run here**: Omniglot (Table 2's right half) and the 80-million-tiny-images pre-training of Table
 # 1 (the data set was withdrawn; the proposal says so itself) and ImageNet for the proposal's pre-training: the
 # β-SWWDirVAE is pre-trained on CIFAR-10's training images instead, without their labels.
+#
+# **How a verdict is reached**: each claim's rule is a function of `lib/chapters/swwdirvae.py` (tested in
+# `tests/test_rules_swwdirvae.py`, on Table 1's and Table 2's own numbers where the paper prints them) over
+# per-seed values — Welch intervals for "A beats B", a bootstrap interval for the ratio — and needs at least 3
+# seeds per group; its preconditions (every compared run trained, rate-matched arms, a train–test gap for SAM)
+# are computed from the runs, and a failed one makes the verdict inconclusive with its numbers. The small
+# profile still runs 2 seeds, so its comparisons are inconclusive until the chapter is rescaled.
 
 # %% tags=["parameters"]
 profile = None      # "paper" | "small" | "smoke"; None: "paper" with CUDA, else "small"
@@ -95,7 +102,8 @@ if P.wants("table2") or P.wants("fig2") or P.wants("fig3"):
         mnist = available["mnist"].subset(s["n_train"], s["n_test"], seed=0)
         vae_cfgs = {(name, seed): S.vae_config(P, latent, seed)
                     for latent, name in (("gaussian", "GVAE"), ("dirichlet", "DirVAE")) for seed in P.seeds}
-        experiment.run_many(vae_cfgs, device=P.device, label="table2")
+        vae_runs = experiment.run_many(vae_cfgs, device=P.device, label="table2")
+        vae_pre = [S.vaes_trained({f"{name}, seed {seed}": h for (name, seed), h in vae_runs.items()})]
         vaes = {key: experiment.trained_model(cfg, P.device) for key, cfg in vae_cfgs.items()}
         knn = {("raw pixels", 0): S.knn_errors(*S.pixels(mnist, "train"), *S.pixels(mnist, "test", P.settings["knn_n_test"]))}
         for (name, seed), model in vaes.items():
@@ -123,25 +131,34 @@ if P.wants("table2") and "mnist" in available:
     display(t2)
     fig = plots.bars(table2, x="k", y="error (%)", hue="representation", title=f"table2: kNN error on MNIST codes ({P.profile})")
     report.save_figure(fig, P.chapter, "table2")
+
+# %% [markdown]
+# The verdicts (rules in `lib/chapters/swwdirvae.py`, each tested on Table 2's own numbers): DirVAE below GVAE at
+# every k by Welch's 95% interval (`rule_knn_lower`); the proposal's "roughly 4 to 5-fold" as the bootstrap
+# interval of GVAE / DirVAE inside 4/1.5–5×1.5 = 2.67–7.5× at every k (`rule_knn_ratio`; the paper's own ratios
+# are 4.54, 3.82, 2.94); raw pixels below each VAE's mean error (`rule_pixels_beat_codes`). Precondition: every
+# VAE trained (its negative ELBO fell by ≥ 10%). With fewer than 3 seeds a comparison is inconclusive.
+
+# %%
+if P.wants("table2") and "mnist" in available:
     g, d, raw = ({k: errs[r, k] for k in S.KS} for r in ("GVAE", "DirVAE", "raw pixels"))
-    claims.add("table2", "DirVAE's latent codes give a lower kNN error than GVAE's (k = 3, 5, 10) — posterior means",
-               rule="GVAE above DirVAE by more than 2 SE over seeds, at every k",
-               evidence=", ".join(f"k={k}: GVAE {report.mean_std(g[k])} vs DirVAE {report.mean_std(d[k])}" for k in S.KS),
-               holds=report.all_hold(report.separated(g[k], d[k]) for k in S.KS))
-    gs_, ds_s = ({k: errs[f"{r}, sampled z", k] for k in S.KS} for r in ("GVAE", "DirVAE"))
-    claims.add("table2", "DirVAE's codes give a lower kNN error than GVAE's — codes sampled from q(z|x) (the other reading)",
-               rule="GVAE above DirVAE by more than 2 SE over seeds, at every k",
-               evidence=", ".join(f"k={k}: GVAE {report.mean_std(gs_[k])} vs DirVAE {report.mean_std(ds_s[k])}" for k in S.KS),
-               holds=report.all_hold(report.separated(gs_[k], ds_s[k]) for k in S.KS))
-    ratio = {k: np.mean(g[k]) / np.mean(d[k]) for k in S.KS}
-    claims.add("table2", "DirVAE's kNN error is roughly 4-5 times lower than GVAE's (27.16/5.98 = 4.5)",
-               rule="GVAE / DirVAE mean error between 3 and 6 at every k",
-               evidence=", ".join(f"k={k}: {v:.2f}×" for k, v in ratio.items()),
-               holds=bool(all(3 <= v <= 6 for v in ratio.values())))
-    claims.add("table2", "raw pixels beat both VAEs' codes (the table's last row: 3.00 vs DirVAE 5.98)",
-               rule="DirVAE above raw pixels by more than 2 SE, at every k",
-               evidence=", ".join(f"k={k}: raw {raw[k][0]:.2f} vs DirVAE {report.mean_std(d[k])}" for k in S.KS),
-               holds=report.all_hold(report.separated(d[k], raw[k]) for k in S.KS))
+    gz, dz = ({k: errs[f"{r}, sampled z", k] for k in S.KS} for r in ("GVAE", "DirVAE"))
+    pk = {r: " / ".join(f"{v:.2f}" for v in S.PAPER_TABLE2[r][0]) for r in S.PAPER_TABLE2}
+    vs = lambda a, b: ", ".join(f"k={k}: {report.mean_std(a[k])} vs {report.mean_std(b[k])}" for k in S.KS)
+    for reading, (a, b) in {"posterior means": (g, d), "codes sampled from q(z|x)": (gz, dz)}.items():
+        claims.add("table2", f"DirVAE's codes give a lower kNN error than GVAE's (k = 3, 5, 10) — {reading}",
+                   S.rule_knn_lower(a, b, vae_pre), rule="at every k: Welch 95% interval of GVAE − DirVAE error above 0",
+                   paper=f"GVAE {pk['GVAE']} vs DirVAE {pk['DirVAE']}", ours="GVAE vs DirVAE: " + vs(a, b))
+    claims.add("table2", "DirVAE's kNN error is roughly 4 to 5 times lower than GVAE's", S.rule_knn_ratio(g, d, vae_pre),
+               rule=f"at every k: bootstrap interval of GVAE / DirVAE inside {S.RATIO_BAND[0]:.2f}–{S.RATIO_BAND[1]:.2f}×",
+               paper=", ".join(f"k={k}: {a / b:.2f}×" for k, a, b in zip(S.KS, S.PAPER_TABLE2["GVAE"][0], S.PAPER_TABLE2["DirVAE"][0])),
+               ours=", ".join(f"k={k}: {np.mean(g[k]) / np.mean(d[k]):.2f}×" for k in S.KS))
+    claims.add("table2", "raw pixels beat both VAEs' codes (the table's last row)",
+               S.rule_pixels_beat_codes({"GVAE": g, "DirVAE": d}, {k: raw[k][0] for k in S.KS}, vae_pre),
+               rule="at every k: each VAE's mean error (one-sample t, 95%) above the pixels'",
+               paper=f"raw {pk['raw pixels']} vs DirVAE {pk['DirVAE']}, GVAE {pk['GVAE']}",
+               ours=", ".join(f"k={k}: raw {raw[k][0]:.2f} vs DirVAE {report.mean_std(d[k])}, GVAE {report.mean_std(g[k])}"
+                              for k in S.KS))
 
 # %% [markdown]
 # ## Figure 2 — component collapsing
@@ -149,8 +166,9 @@ if P.wants("table2") and "mnist" in available:
 # A latent dimension whose outgoing decoder weights have shrunk to ~0 is ignored by the decoder (Joo et al.'s
 # "component collapsing"; in a GVAE its posterior has fallen onto the prior). Per model, the norm of the
 # first decoder layer's weights from each latent dimension, sorted and divided by the largest. A dimension is
-# counted as collapsed below 10% of the largest. **Claim**: GVAE collapses components, DirVAE does not — rule:
-# the collapsed share of every GVAE is above that of every DirVAE.
+# counted as collapsed below 10% of the largest. **Claim**: GVAE collapses components, DirVAE does not — rule
+# (`rule_collapse`): GVAE's collapsed share above a tenth of the dimensions and DirVAE's active share above nine
+# tenths, each by the one-sample t interval over seeds.
 
 # %%
 if P.wants("fig2") and "mnist" in available:
@@ -169,10 +187,10 @@ if P.wants("fig2") and "mnist" in available:
     g.figure.suptitle(f"fig2: decoder weights per latent dimension ({P.profile})", y=1.03)
     report.save_figure(g.figure, P.chapter, "fig2")
     gs, ds_ = [v for (n, _), v in share.items() if n == "GVAE"], [v for (n, _), v in share.items() if n == "DirVAE"]
-    claims.add("fig2", "GVAE suffers component collapsing, DirVAE does not",
-               rule="collapsed share (decoder weight norm < 10% of the largest) of every GVAE > every DirVAE",
-               evidence=f"GVAE {report.mean_std(gs)}, DirVAE {report.mean_std(ds_)} (shares of 50 dimensions)",
-               holds=bool(min(gs) > max(ds_)))
+    claims.add("fig2", "GVAE suffers component collapsing, DirVAE does not", S.rule_collapse(gs, ds_, vae_pre),
+               rule=f"collapsed share (decoder weight norm < 10% of the largest): GVAE's above {S.COLLAPSE_SHARE:g}, "
+               f"DirVAE's below it (one-sample t, 95%)", paper="Joo et al.'s Figure 2 (a figure: no numbers printed)",
+               ours=f"GVAE {report.mean_std(gs)}, DirVAE {report.mean_std(ds_)} (shares of 50 dimensions)")
 
 # %% [markdown]
 # ## Figure 3 — t-SNE of the latent codes
@@ -180,7 +198,8 @@ if P.wants("fig2") and "mnist" in available:
 # scikit-learn's t-SNE of the raw test images (the paper's left panel), of GVAE's and of DirVAE's codes,
 # coloured by digit. The paper reads "better separation and cohesion" off the picture; we compute it as the
 # silhouette of the digit classes in each 2-D embedding (−1…1). **Claim**: DirVAE's embedding separates the
-# classes best — rule: its silhouette is above GVAE's and raw pixels' for every seed.
+# classes best — rule (`rule_separation`): Welch's 95% interval of DirVAE − GVAE silhouette above 0, and DirVAE's
+# mean (one-sample t) above the pixels' (one t-SNE of the pixels, one value).
 
 # %%
 if P.wants("fig3") and "mnist" in available:
@@ -199,9 +218,10 @@ if P.wants("fig3") and "mnist" in available:
     report.save_figure(fig, P.chapter, "fig3")
     sd, sg = ([v for (r, _), v in sil.items() if r == name] for name in ("DirVAE", "GVAE"))
     claims.add("fig3", "DirVAE's latent space separates the classes better than t-SNE of the pixels and than GVAE's",
-               rule="silhouette of the digit classes in the t-SNE embedding: every DirVAE > every GVAE and > pixels",
-               evidence=f"DirVAE {report.mean_std(sd, 3)}, GVAE {report.mean_std(sg, 3)}, pixels {sil['raw pixels', 0]:.3f}",
-               holds=bool(min(sd) > max(sg) and min(sd) > sil["raw pixels", 0]))
+               S.rule_separation(sd, sg, sil["raw pixels", 0], vae_pre),
+               rule="silhouette of the digits in the t-SNE: DirVAE − GVAE (Welch, 95%) above 0, DirVAE above pixels",
+               paper="Joo et al.'s Figure 3 (a picture: \"better separation and cohesion\")",
+               ours=f"DirVAE {report.mean_std(sd, 3)}, GVAE {report.mean_std(sg, 3)}, pixels {sil['raw pixels', 0]:.3f}")
 
 # %% [markdown]
 # ## Table 1 — the what-where decoder as a regulariser (CIFAR)
@@ -210,7 +230,9 @@ if P.wants("fig3") and "mnist" in available:
 # and λ_M = 0.2 times the intermediate ones (Eq. 3), against the same convnet without the decoder. Both from
 # scratch (Zhao et al. pre-trained on the 80-million-tiny-images set, withdrawn). A third row pools softly
 # (Eqs. 1–2, β = 10) instead of with max-pool switches. **Claim**: the decoder adds about a point (92.23 vs
-# 91.33 on CIFAR-10, 69.12 vs 67.50 on CIFAR-100) — rule: SWWAE above the convnet by more than 2 SE.
+# 91.33 on CIFAR-10, 69.12 vs 67.50 on CIFAR-100) — rule (`rule_decoder_improves`): Welch's 95% interval of SWWAE
+# − convnet test accuracy above 0. Preconditions: every compared run trained (training loss down ≥ 10%, test
+# accuracy ≥ chance + 5 points) and both arms run the same optimizer, rate, schedule and epochs.
 
 # %%
 if P.wants("table1"):
@@ -238,26 +260,33 @@ if P.wants("table1"):
         report.save_figure(plots.bars(acc1, x="data", y="test acc", hue="model", title=f"table1 ({P.profile})"), P.chapter, "table1")
         for d, g in acc1.groupby("data"):
             sw, cv = (g[g.model == m]["test acc"].tolist() for m in S.PAPER_TABLE1)
-            paper_gap = S.PAPER_TABLE1["SWWAE (λ_rec = 1, λ_M = 0.2)"][d] - S.PAPER_TABLE1["convnet of same configuration"][d]
-            claims.add("table1", f"the what-where decoder improves the convnet on {d} (paper: {paper_gap:+.2f} points)",
-                       rule="SWWAE above the same convnet by more than 2 SE over seeds",
-                       evidence=f"SWWAE {report.mean_std(sw)} vs convnet {report.mean_std(cv)} ({np.mean(sw) - np.mean(cv):+.2f})",
-                       holds=report.separated(sw, cv))
+            pre = S.compared(t1_runs, t1_cfgs, [k for k in t1_runs if k[1] == d and k[0] in S.PAPER_TABLE1],
+                             chance=100 / available[d].spec.classes)
+            psw, pcv = (S.PAPER_TABLE1[m][d] for m in S.PAPER_TABLE1)
+            claims.add("table1", f"the what-where decoder improves the convnet on {d}", S.rule_decoder_improves(sw, cv, pre),
+                       rule="Welch 95% interval of SWWAE − convnet test accuracy above 0",
+                       paper=f"SWWAE {psw:.2f} vs convnet {pcv:.2f} ({psw - pcv:+.2f})",
+                       ours=f"SWWAE {report.mean_std(sw)} vs convnet {report.mean_std(cv)} ({np.mean(sw) - np.mean(cv):+.2f})")
 
 # %% [markdown]
 # ## SAM — sharpness-aware minimisation lowers the test error
 #
 # The proposal's Figure 4(a) (Foret et al.): switching from the base optimizer to SAM reduces the error rate.
 # Here: Table 1's convnet on CIFAR-10, SGD against SAM(SGD) with ρ = 0.05, the same schedule and epochs (SAM
-# costs two passes a step). **Claim**: SAM lowers the test error — rule: SAM above SGD by more than 2 SE.
+# costs two passes a step). **Claim**: SAM lowers the test error — rule (`rule_sam_lowers_error`): Welch's 95%
+# interval of SAM − SGD test accuracy above 0. Preconditions: both trained and rate-matched; SGD's runs end with a
+# train–test gap of ≥ 5 points (SAM lowers the error by closing that gap: an under-fitting model has none); and ρ
+# tuned at this scale (a sweep of more than one ρ). This profile runs one ρ (0.05, Foret et al.'s), so the claim
+# stays inconclusive here until a ρ sweep is added.
 
 # %%
 if P.wants("sam"):
     if "cifar10" not in available:
         claims.add("sam", "SAM lowers the test error", rule="—", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
     else:
-        sam_runs = experiment.run_many({(opt, seed): S.swwae_config(P, "cifar10", decoder=False, seed=seed, sam=opt == "SAM")
-                                        for opt in ("SGD", "SAM") for seed in P.seeds}, device=P.device, label="sam")
+        sam_cfgs = {(opt, seed): S.swwae_config(P, "cifar10", decoder=False, seed=seed, sam=opt == "SAM")
+                    for opt in ("SGD", "SAM") for seed in P.seeds}
+        sam_runs = experiment.run_many(sam_cfgs, device=P.device, label="sam")
         frame = train.histories_frame({(k[0], k[1], "convnet"): h for k, h in sam_runs.items()},
                                                  keys=("optimizer", "seed", "model"))
         report.save_table(frame, P.chapter, "sam_curves")
@@ -265,10 +294,13 @@ if P.wants("sam"):
                            P.chapter, "sam")
         acc = {o: [end_acc(sam_runs[o, s]) for s in P.seeds] for o in ("SGD", "SAM")}
         display(pd.DataFrame({o: [report.mean_std(v)] for o, v in acc.items()}, index=["test acc"]))
+        pre = S.sam_preconditions(sam_runs, sam_cfgs, [("SAM", s) for s in P.seeds], [("SGD", s) for s in P.seeds],
+                                  chance=100 / available["cifar10"].spec.classes)
         claims.add("sam", "SAM lowers the test error of the same model and budget in epochs",
-                   rule="SAM's test accuracy above SGD's by more than 2 SE over seeds",
-                   evidence=f"SAM {report.mean_std(acc['SAM'])} vs SGD {report.mean_std(acc['SGD'])}",
-                   holds=report.separated(acc["SAM"], acc["SGD"]))
+                   S.rule_sam_lowers_error(acc["SAM"], acc["SGD"], pre),
+                   rule="Welch 95% interval of SAM − SGD test accuracy above 0",
+                   paper="Foret et al.'s Figure 4(a): a lower error on every task shown (bars, no numbers printed)",
+                   ours=f"SAM {report.mean_std(acc['SAM'])} vs SGD {report.mean_std(acc['SGD'])}")
 
 # %% [markdown]
 # ## The proposal — β-SWWDirVAE + EfficientNet + SAM
@@ -292,8 +324,11 @@ if P.wants("proposal"):
     for name in set(P.settings["proposal_data"]) - set(names):
         claims.add("proposal", f"β-SWWDirVAE + EfficientNet + SAM beats EfficientNet + SAM on {name}", rule="—",
                    evidence="", not_run=data.NO_DATA.format(name))
+    for name in sorted({"cifar10", "cifar100"} - set(P.settings["proposal_data"])):
+        claims.add("proposal", f"β-SWWDirVAE + EfficientNet + SAM beats EfficientNet + SAM on {name}", rule="—",
+                   not_run=f"not in the {P.profile} profile's proposal_data (time) — the paper profile runs it")
     enc_cfgs = {(name, beta): S.encoder_config(P, name, beta) for name in names for beta in P.settings["betas"]}
-    experiment.run_many(enc_cfgs, device=P.device, label="pre-training")          # step 1, then step 2:
+    enc_runs = experiment.run_many(enc_cfgs, device=P.device, label="pre-training")      # step 1, then step 2:
     prop_cfgs = {(f"β-SWWDirVAE (β = {beta}) + EfficientNet + SAM", name, seed):
                  S.effnet_config(P, name, seed=seed, sam=True, encoder=enc) for (name, beta), enc in enc_cfgs.items()
                  for seed in P.seeds}
@@ -337,10 +372,13 @@ if P.wants("proposal") and encoders:
 
 # %% [markdown]
 # The classifiers, and the verdicts. **The hypothesis**: β-SWWDirVAE + EfficientNet + SAM is better than
-# EfficientNet + SAM — rule: reproduced if for some β of the sweep it is above by more than 2 SE over seeds,
-# not reproduced if for every β it is below by more than 2 SE, inconclusive otherwise. Also decided: SAM helps
-# EfficientNet; a β > 1 gives a better latent for classification than β = 1 (the β-VAE argument); and the
-# premise, that the latent is a better representation than the pixels (kNN error lower for some β).
+# EfficientNet + SAM — rule (`rule_proposal_beats`): reproduced if for some β of the sweep Welch's interval of the
+# difference (Bonferroni over the β's) lies above 0, not reproduced if for every β it lies below 0, inconclusive
+# otherwise; each β's comparison needs both classifiers trained, rate-matched, and its encoder pre-trained (loss
+# down ≥ 10%). Also decided: SAM helps EfficientNet (the preconditions of the SAM section); a β > 1 gives a
+# better latent for classification than β = 1 (the β-VAE argument; both classifiers must train — a comparison of
+# two failures says nothing); and the premise, that the latent is a better representation than the pixels (kNN
+# error lower for some β, over encoder seeds: one encoder per β here, so it cannot be decided yet).
 
 # %%
 if P.wants("proposal") and prop_runs:
@@ -356,36 +394,49 @@ if P.wants("proposal") and prop_runs:
                        P.chapter, "proposal")
     for d, g in accp.groupby("data"):
         acc = {m: gm["test acc"].tolist() for m, gm in g.groupby("model")}
-        base = acc["EfficientNet + SAM"]
-        betas = {b: acc[f"β-SWWDirVAE (β = {b}) + EfficientNet + SAM"] for b in P.settings["betas"]}
-        dec = [report.separated(v, base) for v in betas.values()]
+        label = lambda b: f"β-SWWDirVAE (β = {b}) + EfficientNet + SAM"
+        keys = lambda *models: [(m, d, s) for m in models for s in P.seeds]
+        chance = 100 / available[d].spec.classes
+        enc_pre = {b: S.vaes_trained({f"β-SWWDirVAE (β = {b})": enc_runs[d, b]}) for b in P.settings["betas"]}
+        base, betas = acc["EfficientNet + SAM"], {b: acc[label(b)] for b in P.settings["betas"]}
+        pre = {b: S.compared(prop_runs, prop_cfgs, keys(label(b), "EfficientNet + SAM"), chance=chance) + [enc_pre[b]]
+               for b in betas}
         claims.add("proposal", f"β-SWWDirVAE + EfficientNet + SAM beats EfficientNet + SAM on {d} (the hypothesis)",
-                   rule="for some β: above by > 2 SE (reproduced); for every β: below by > 2 SE (not reproduced)",
-                   evidence=", ".join(f"β={b}: {report.mean_std(v)}" for b, v in betas.items())
-                   + f" vs EfficientNet + SAM {report.mean_std(base)}",
-                   holds=True if any(x is True for x in dec) else False if all(x is False for x in dec) else None)
-        claims.add("proposal", f"SAM improves EfficientNet on {d}", rule="SAM above SGD by more than 2 SE over seeds",
-                   evidence=f"SAM {report.mean_std(base)} vs SGD {report.mean_std(acc['EfficientNet + SGD'])}",
-                   holds=report.separated(base, acc["EfficientNet + SGD"]))
+                   S.rule_proposal_beats(betas, base, pre),
+                   rule="for some β: Welch interval (Bonferroni over β) of proposal − EfficientNet + SAM above 0",
+                   paper="hypothesised (Sect. 3.2, 6): no numbers", ours=", ".join(
+                       f"β={b}: {report.mean_std(v)}" for b, v in betas.items()) + f" vs EfficientNet + SAM {report.mean_std(base)}")
+        claims.add("proposal", f"SAM improves EfficientNet on {d}", S.rule_sam_lowers_error(base, acc["EfficientNet + SGD"],
+                   S.sam_preconditions(prop_runs, prop_cfgs, keys("EfficientNet + SAM"), keys("EfficientNet + SGD"), chance=chance)),
+                   rule="Welch 95% interval of SAM − SGD test accuracy above 0", paper="Foret et al.'s Figure 4(a) (bars)",
+                   ours=f"SAM {report.mean_std(base)} vs SGD {report.mean_std(acc['EfficientNet + SGD'])}")
         lo, hi = min(betas), max(betas)
         claims.add("proposal", f"a larger β (β-VAE) gives the better latent for classification on {d}",
-                   rule=f"β = {hi} above β = {lo} by more than 2 SE over seeds",
-                   evidence=f"β={hi}: {report.mean_std(betas[hi])}, β={lo}: {report.mean_std(betas[lo])}",
-                   holds=report.separated(betas[hi], betas[lo]))
+                   S.rule_larger_beta(betas[hi], betas[lo], S.compared(prop_runs, prop_cfgs, keys(label(hi), label(lo)),
+                                                                      chance=chance) + [enc_pre[hi], enc_pre[lo]]),
+                   rule=f"Welch 95% interval of β = {hi} − β = {lo} test accuracy above 0",
+                   paper="Higgins et al. (Sect. 2.3): β > 1 beats β = 1 (for disentangling)",
+                   ours=f"β={hi}: {report.mean_std(betas[hi])}, β={lo}: {report.mean_std(betas[lo])}")
         k = knn_latent[knn_latent.data == d].set_index("representation")["kNN error (%), k=5"]
         claims.add("proposal", f"the β-SWWDirVAE latent is a better representation than the raw image on {d} (premise)",
-                   rule="kNN (k = 5) error of the latent codes below that of the pixels for some β",
-                   evidence=", ".join(f"{r}: {v:.1f}" for r, v in k.items()),
-                   holds=bool((k.drop("raw pixels") < k["raw pixels"]).any()))
+                   S.rule_latent_premise({b: [k[f"β-SWWDirVAE latent, β = {b}"]] for b in betas}, k["raw pixels"],
+                                         {b: [enc_pre[b]] for b in betas}),
+                   rule="for some β: kNN (k = 5) error of the latent below the pixels' (one-sample t over encoder seeds)",
+                   paper="stated (Sect. 3.2): no numbers", ours=", ".join(f"{r}: {v:.1f}" for r, v in k.items()))
 
 # %% [markdown]
 # ## Summary
 #
-# Every claim with its computed verdict (saved as `figures/05_swwdirvae/claims.csv`).
+# Every claim with its computed verdict, the paper's numbers beside ours, the test, its interval and n, and the
+# preconditions (saved as `figures/05_swwdirvae/claims.csv`). A verdict comes only from a rule of
+# `lib/chapters/swwdirvae.py`: a comparison needs at least 3 seeds per group, so at the small profile, which keeps
+# its 2 seeds for now (the runs were made with them; the chapter's own issue will rescale it), the comparisons are
+# inconclusive ("fewer than 3 seeds"), as is any claim whose precondition failed — e.g. SAM where SGD under-fits
+# (no train–test gap to close) and ρ was not tuned, or the β comparison when a classifier stayed near chance.
 
 # %%
 claims.save()
 with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "rule", "evidence", "verdict"]])
+    display(claims.frame()[["item", "claim", "paper", "ours", "n", "interval", "verdict", "reason"]])
 report.save_provenance(prov.finish(), P.chapter)
 print(prov)

@@ -148,7 +148,7 @@ CHAPTERS: dict[str, dict] = {
         # the "image" EfficientNet receives), betas: the sweep; effnet: torchvision's B0 compound multipliers and
         # the stem stride of the image baseline (the latent's is 1), dropout = B0's dropout and stochastic depth;
         # proposal_data: where the proposal runs
-        "paper": dict(seeds=[0, 1], vae=dict(n_train=None, n_test=None, epochs=200, batch=100, lr=5e-4),
+        "paper": dict(seeds=[0, 1, 2], vae=dict(n_train=None, n_test=None, epochs=200, batch=100, lr=5e-4),
                       knn_n_test=None, tsne_n=5000,
                       swwae=dict(channels=(64, 128, 256, 512), convs=2, n_train=None, n_test=None, epochs=100,
                                  batch=128, lr=0.05), table1_data=["cifar10", "cifar100"], sam_rho=0.05,
