@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from lib import data, env, loader, plots, report
+from lib import verdicts as V
 from lib.chapters import data_tools as D
 
 P, prov, claims = report.begin("00_data_and_tools", profile=profile, only=only, seeds=seeds, device=device,
@@ -138,7 +139,7 @@ if P.wants("loader") and "cifar10" in available:
     cases = {"32×32, flip + crop": (loader.Augment(flip=True, crop_pad=4), P.settings["batch_size"]),
              "32→256→224, flip + resize + centre crop": (loader.Augment(flip=True, resize=256, center_crop=224),
                                                          P.settings["upsample_batch_size"])}
-    quiet = D.machine_quiet()
+    quiet = V.machine_quiet()
     print(quiet)
     speed = pd.DataFrame([{"setting": case, "batch": bs, "repeat": r, **loader.versus_torchvision(
         available["cifar10"], augment=aug, batch_size=bs, batches=P.settings["bench_batches"], device=P.device)}

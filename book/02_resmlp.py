@@ -55,6 +55,7 @@ max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the pape
 import pandas as pd
 
 from lib import data, env, experiment, plots, profiles, report, train
+from lib import verdicts as V
 from lib.chapters import resmlp as R
 
 P, prov, claims = report.begin("02_resmlp", profile=profile, only=only, seeds=seeds, device=device,
@@ -87,7 +88,7 @@ available = data.available(("cifar10",))    # without it the training items say 
 
 # %%
 if P.wants("table1"):
-    quiet = R.machine_quiet()                    # before timing: a busy machine times the load
+    quiet = V.machine_quiet()                    # before timing: a busy machine times the load
     timings = R.throughput_repeats(P.device, **P.settings["throughput"])
     t1 = R.table1(timings)
     report.save_table(timings, P.chapter, "table1_timings")

@@ -26,6 +26,7 @@ so a rule can be applied to a paper's own numbers (tests/test_rules_*.py do, for
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -325,6 +326,18 @@ def inside_range(name: str, value: float, *, floor: float = -math.inf, ceiling: 
     met = bool(math.isfinite(value) and floor + tol < value < ceiling - tol)
     return Precondition(f"{name} off the estimator's bounds", met,
                         f"{value:.4g} vs floor {floor:g}, ceiling {ceiling:g} (±{tol:g})")
+
+
+QUIET_LOAD = 1.0        # 1-minute load average above this before timing: the machine was not idle
+
+
+def machine_quiet(load: float | None = None, cores: int | None = None) -> Precondition:
+    """A CPU timing's precondition: the machine was otherwise idle before timing (1-minute load average ≤
+    :data:`QUIET_LOAD`); timings on a loaded machine measure the load."""
+    load = os.getloadavg()[0] if load is None else load
+    cores = os.cpu_count() if cores is None else cores
+    return check("machine idle while timing", load <= QUIET_LOAD, f"1-min load {load:.2f} on {cores} cores "
+                 f"(needs ≤ {QUIET_LOAD:g})")
 
 
 def check(name: str, met: bool, detail: str = "") -> Precondition:

@@ -1,4 +1,5 @@
 """Chapter 00's rules: each outcome, and the precondition that timings come from an idle machine."""
+from lib import verdicts as V
 from lib.chapters import data_tools as D
 
 
@@ -8,7 +9,7 @@ def test_pixel_statistics_rule():
 
 
 def test_loader_speed_rule_three_outcomes():
-    quiet, busy = D.machine_quiet(0.1, 2), D.machine_quiet(1.8, 2)
+    quiet, busy = V.machine_quiet(0.1, 2), V.machine_quiet(1.8, 2)
     assert quiet.met and not busy.met and "1.80" in busy.detail
     fast, slow = [99e3, 101e3, 100e3], [9.0e3, 9.1e3, 8.9e3]
     assert D.rule_loader_speed(fast, slow, quiet).holds is True

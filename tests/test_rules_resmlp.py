@@ -45,7 +45,7 @@ def test_table3_counts_hold_on_the_paper_and_name_the_tolerance():
 # ---- throughput (Table 1) ----
 
 def test_throughput_ratio_three_outcomes_and_the_papers_v100():
-    quiet, busy = R.machine_quiet(0.2, 2), R.machine_quiet(1.9, 2)
+    quiet, busy = V.machine_quiet(0.2, 2), V.machine_quiet(1.9, 2)
     assert R.rule_throughput_ratio(paper(1415.1), paper(715.4), quiet).holds is True      # 1.98×
     assert R.rule_throughput_ratio([30.4, 30.6, 30.5], [15.2, 15.3, 15.4], quiet).holds is True
     assert R.rule_throughput_ratio([30.4, 30.6, 30.5], [10.0, 10.1, 9.9], quiet).holds is False   # 3×

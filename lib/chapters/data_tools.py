@@ -9,27 +9,17 @@
 from __future__ import annotations
 
 import math
-import os
 
 from lib import verdicts as V
 
 STAT_TOL = 0.005        # published constants are given to 4 digits; CIFAR-10 here is a JPEG copy (smooths: std −0.002)
 SPEEDUP = 10.0          # the loader's goal
-QUIET_LOAD = 1.0        # 1-minute load average above this before timing: the machine was not idle
 
 
 def rule_pixel_statistics(gap: float) -> V.Decision:
     """Largest |Δ| of the per-channel mean and std against the normalisation constants ≤ 0.005 (the constants'
     rounding and the JPEG copy's smoothing, ~0.002, both fit inside)."""
     return V.exact(gap, 0.0, atol=STAT_TOL, why="4-digit constants; JPEG smoothing of the CIFAR-10 copy")
-
-
-def machine_quiet(load: float | None = None, cores: int | None = None) -> V.Precondition:
-    """The machine was otherwise idle before timing: 1-minute load average ≤ :data:`QUIET_LOAD`."""
-    load = os.getloadavg()[0] if load is None else load
-    cores = os.cpu_count() if cores is None else cores
-    return V.check("machine idle while timing", load <= QUIET_LOAD, f"1-min load {load:.2f} on {cores} cores "
-                   f"(needs ≤ {QUIET_LOAD:g})")
 
 
 def rule_loader_speed(ours_img_s, torchvision_img_s, quiet: V.Precondition) -> V.Decision:

@@ -19,7 +19,6 @@ import torch
 
 from lib import experiment, report, train
 from lib import verdicts as V
-from lib.chapters.data_tools import machine_quiet  # noqa: F401  (Table 1's timing precondition, shared)
 from lib.measure import complexity as cx
 from lib.models.resmlp import resmlp
 
