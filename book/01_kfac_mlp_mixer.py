@@ -80,6 +80,9 @@ print({k: v for k, v in P.settings.items() if k != "models"}, "| paper: 50,000 t
 # %%
 available = data.available(("cifar10", "cifar100"))
 PT_REASON = "no ImageNet Mixer-B/16 checkpoint on this machine (pass `checkpoint=`)"
+for item, need in (("table2", "cifar10"), ("table4", "cifar10"), ("quirks", "cifar10")):   # table3: below
+    if P.wants(item) and need not in available:
+        claims.add(item, f"{item}: its runs", rule="", not_run=data.NO_DATA.format(need))
 
 # %% [markdown]
 # ## Table 2 — CIFAR-10

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import papermill as pm
 import pytest
 
@@ -45,3 +46,19 @@ def test_bad_parameter_fails_before_compute(src, book_env):
         pm.execute_notebook(str(nb), str(book_env / "out.ipynb"), parameters={"profile": "huge"},
                             cwd=str(ROOT / "book"), progress_bar=False, kernel_name="python3")
     assert not (book_env / "figures").exists()
+
+
+@pytest.mark.parametrize("src", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_chapter_without_any_data_says_not_run(src, book_env, monkeypatch):
+    """No data folder and no DATA_MIRROR: every chapter still executes at smoke, and the items that need a data
+    set say "not run" with the fix instead of crashing (or vanishing from the claims)."""
+    monkeypatch.setenv("BOOK_DATA_DIR", str(book_env / "no-data"))
+    monkeypatch.delenv("DATA_MIRROR", raising=False)
+    (book_env / "no-data").mkdir()
+    nb = to_notebook(src, book_env / f"{src.stem}.ipynb")
+    pm.execute_notebook(str(nb), str(book_env / "out.ipynb"), parameters={"profile": "smoke"},
+                        cwd=str(ROOT / "book"), progress_bar=False, kernel_name="python3")
+    claims = pd.read_csv(book_env / "figures" / src.stem / "claims.csv", keep_default_na=False)
+    not_run = claims[claims.verdict == "not run"]
+    assert len(not_run) and not_run.reason.str.contains("make data|not in data", regex=True).any()
+    assert set(claims.verdict) <= {"not run", "smoke (not a result)"}
