@@ -73,7 +73,7 @@ FORCE:
 book/%.ipynb: book/%.py $(LIB) | $(STAMP)
 	@mkdir -p build/nb
 	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$*.ipynb $<
-	timeout $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill --no-progress-bar --cwd book build/nb/$*.ipynb build/nb/$*.out.ipynb \
+	timeout --foreground $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill --no-progress-bar --cwd book build/nb/$*.ipynb build/nb/$*.out.ipynb \
 	  -p profile "$(or $(strip $(PROFILE)),auto)"
 	mv build/nb/$*.out.ipynb $@
 
@@ -86,10 +86,11 @@ reproduce-%: $(STAMP) ## one item, e.g. reproduce-kfac-table2 (notebook, figures
 	  echo "usage: make reproduce-<chapter>-<item>; chapters: $(notdir $(CHAPTERS:.py=))"; exit 2; fi; \
 	name=$$(basename $$src .py); mkdir -p build/nb build/reproduce; \
 	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$$name.ipynb $$src && \
-	BOOK_FIGURES_DIR=$(CURDIR)/build/reproduce/figures timeout $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill \
+	BOOK_FIGURES_DIR=$(CURDIR)/build/reproduce/figures timeout --foreground $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill \
 	  --no-progress-bar --cwd book build/nb/$$name.ipynb build/reproduce/$$name-$$item.ipynb \
 	  -p profile "$(or $(strip $(PROFILE)),auto)" -y "only: [$$item]" && \
-	echo "done: build/reproduce/$$name-$$item.ipynb, figures in build/reproduce/figures/$$name/"
+	echo "executed: build/reproduce/$$name-$$item.ipynb, figures in build/reproduce/figures/$$name/" && \
+	$(PY) -m lib.book show build/reproduce/figures $$name $$item
 
 list: $(STAMP) ## every item of every chapter with its status (verdicts, profile, runs waiting, not run and why)
 	@$(PY) -m lib.book list

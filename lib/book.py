@@ -226,11 +226,31 @@ COSTS = {
 }
 
 
+def show(figures: Path, chapter: str, item: str) -> int:
+    """Print one executed item's claims with their verdicts and reasons (the end of ``make reproduce-*``);
+    1 when the item left no claim, or only "not run" ones."""
+    path = figures / chapter / "claims.csv"
+    if not path.exists():
+        print(f"{item}: no claims written ({path} is missing): the notebook did not finish")
+        return 1
+    df = pd.read_csv(path, keep_default_na=False, dtype=str)
+    df = df[df["item"] == item]
+    for r in df.itertuples():
+        print(f"{r.item} · {r.claim}: {r.verdict}" + (f" — {r.reason}" if getattr(r, "reason", "") else ""))
+    if not len(df):
+        print(f"{item}: the chapter recorded no claim for this item (a figure or table only)")
+        return 0
+    return 1 if (df["verdict"] == "not run").all() else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in ("report", "list", "find", "outdated"):
-        print("usage: python -m lib.book report | list | find <item> | outdated <profile> [--all]")
+    if not argv or argv[0] not in ("report", "list", "find", "outdated", "show"):
+        print("usage: python -m lib.book report | list | find <item> | outdated <profile> [--all] | "
+              "show <figures folder> <chapter> <item>")
         return 2
+    if argv[0] == "show":
+        return show(Path(argv[1]), argv[2], argv[3])
     if argv[0] == "outdated":
         print(" ".join(outdated(argv[1] if len(argv) > 1 else None, every="--all" in argv)))
         return 0
