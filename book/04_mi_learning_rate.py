@@ -50,6 +50,13 @@
 # several times 0.01); an MI reading a claim rests on is neither at KSG's floor nor at its ceiling
 # (ψ(N) − ⟨ψ(N_c)⟩ ≈ 2.307 nats for 1000 one-hot labels). A failed precondition makes the verdict
 # *inconclusive*, with its numbers.
+#
+# **Across machines.** The runs are deterministic on one CPU (`make verify` re-trains committed records and
+# finds them identical), but not across CPU models: when the first edition of this chapter was re-executed
+# from an empty store on an AMD CPU instead of the Intel one that made it, the fixed-rate MNIST runs' end
+# accuracy moved 92.33 → 92.22 and two verdicts, decided on point gaps, flipped. A verdict here rests on an
+# interval over three seeds, whose spread (printed with every claim) is the yardstick such drift is read
+# against; the records say which CPU made them (`make verify` reports the drift against ±1 point elsewhere).
 
 # %% tags=["parameters"]
 profile = None      # "paper" | "small" | "smoke"; None: "paper" with CUDA, else "small"
@@ -155,8 +162,11 @@ if P.wants("tiling") and available:
 # IHYLL: the runs' per-run Spearman ρ, interval above 0. (3) IXY is a soft upper bound: ≥ 95% of epochs with
 # IHYLL ≤ IXY (Clopper–Pearson), testable only if IXY is below KSG's ceiling. (4) Policy 2 ends at least as
 # high as a fixed rate (non-inferiority, margin 0.5 points MNIST / 1 point CIFAR-10) — against the paper's
-# 0.01 (decided only if rate-matched) and against the best swept rate — and (5) reaches that run's end
-# accuracy in fewer epochs. (6) Policy 2 beats policy 1: Welch interval of the end-accuracy gap above 0.
+# 0.01 (decided only if rate-matched) and against the best swept rate (a favourable verdict only if that rate
+# lies inside the sweep, not at its edge: losing to an edge rate refutes all the more) — and (5) reaches that
+# run's end accuracy in fewer epochs (only if that run had plateaued: a still-rising run first reaches its own
+# end accuracy at its last epoch, by construction). (6) Policy 2 beats policy 1: Welch interval of the
+# end-accuracy gap above 0, only if the two ran at rates within 2× of each other.
 
 # %%
 def run_four(data_name: str, seeds) -> dict:
@@ -182,24 +192,27 @@ def four_runs_items(data_name: str, runs: dict, item: str) -> pd.DataFrame:
     tuned = M.tuned_fixed(runs)
     ms = lambda lab: report.mean_std(M.accs(runs, lab))
     paper = M.PAPER[data_name]
-    for base, pre in (("fixed", [M.rate_matched(runs, "policy 2")]), (tuned, [M.sweep_brackets(runs, "policy 2")])):
+    for base, pre, edge in (("fixed", [M.rate_matched(runs, "policy 2", "fixed")], []),
+                            (tuned, [M.sweep_brackets(runs, "policy 2")], [M.tuned_inside(runs)])):
         target = {s: M.end(h) for s, h in M.group(runs, base).items()}
         ok = [M.trained(runs, ("policy 2", base)), *pre]
         what = "the paper's fixed 0.01" if base == "fixed" else f"the best swept fixed rate ({tuned})"
         claims.add(item, f"{data_name}: policy 2 ends at least as high as {what}",
-                   M.rule_ends_as_high(p2, M.accs(runs, base), data=data_name, preconditions=ok),
+                   M.rule_ends_as_high(p2, M.accs(runs, base), data=data_name, preconditions=ok, if_not_refuted=edge),
                    rule=f"Welch interval of policy 2 − {base} end acc above −{M.COMPETITIVE[data_name]} points",
                    paper=f"policy 2 {paper['policy 2'][0]} vs fixed {paper['fixed'][0]}",
                    ours=f"policy 2 {report.mean_std(p2)} vs {base} {ms(base)}")
         claims.add(item, f"{data_name}: policy 2 reaches the end accuracy of {what} sooner than it does",
-                   M.rule_sooner(M.epochs_to(runs, "policy 2", target), M.epochs_to(runs, base, target), preconditions=ok),
+                   M.rule_sooner(M.epochs_to(runs, "policy 2", target), M.epochs_to(runs, base, target),
+                                 preconditions=[*ok, *edge, M.plateaued(runs, base)]),
                    rule=f"Welch interval of the first epoch reaching {base}'s end acc, {base} − policy 2, above 0",
                    paper=f"policy 2: {paper['policy 2'][2]}; fixed: {paper['fixed'][2]}",
                    ours=f"epochs: policy 2 {report.mean_std(M.epochs_to(runs, 'policy 2', target), 1)}, "
                         f"{base} {report.mean_std(M.epochs_to(runs, base, target), 1)}")
     claims.add(item, f"{data_name}: policy 2 (value and change) beats policy 1 (change only)",
-               M.rule_beats(p2, p1, names=("policy 2", "policy 1"), preconditions=[M.trained(runs, ("policy 1", "policy 2"))]),
-               rule="Welch interval of policy 2 − policy 1 end acc above 0",
+               M.rule_beats(p2, p1, names=("policy 2", "policy 1"), preconditions=[
+                   M.trained(runs, ("policy 1", "policy 2")), M.rate_matched(runs, "policy 2", "policy 1")]),
+               rule=f"Welch interval of policy 2 − policy 1 end acc above 0; their mean rates within {M.RATE_MATCH:g}×",
                paper=f"policy 2 {paper['policy 2'][0]} vs policy 1 {paper['policy 1'][0]}",
                ours=f"policy 2 {report.mean_std(p2)} vs policy 1 {report.mean_std(p1)}")
     return table
@@ -309,8 +322,12 @@ if P.wants("fig5") and "mnist" in available:
                ours=f"policy 2 {report.mean_std(dyn5)} vs fixed {report.mean_std(fixed5)}")
     rise = [max(e["lr"] for e in h.epochs[bc["at"]:]) for h in M.group(r5, labels5[1]).values()]
     before = [h.epochs[bc["at"] - 1]["lr"] for h in M.group(r5, labels5[1]).values()]
-    claims.add("fig5", "after the batch-size increase the MI-driven rate rises", M.rule_rate_rises(before, rise),
-               rule="one-sample t interval of (highest rate after the change − rate before it) above 0",
+    cap5 = M.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
+    ixy5 = next(e["IXY"] for h in M.group(r5, labels5[1]).values() for e in h.epochs if "IXY" in e)
+    claims.add("fig5", "after the batch-size increase the MI-driven rate rises",
+               M.rule_rate_rises(before, rise, ixy=ixy5, ceiling=cap5),
+               rule="one-sample t interval of (highest rate after the change − rate before it) above 0; IXY below "
+                    "KSG's ceiling (else the value branch can only raise the rate)",
                paper="'the higher LR reached' after the change (plot)",
                ours=f"before {report.mean_std(before, 3)}, highest after {report.mean_std(rise, 3)}")
     claims.add("fig5", f"after the change, policy 2 ends at least as high as the linear-scaling rule (lr {scaled:g}; "

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import digamma
 
+from lib import verdicts as V
 from lib.chapters import mi_lr as M
 from lib.measure import mi
 from lib.train import History
@@ -72,6 +73,10 @@ def test_layerwise_rule_and_the_papers_numbers():
     assert M.rule_layerwise([98.0, 99.0, 98.5], [98.9, 99.0, 98.8], layer_mi=ok, ceiling=CAP).holds is None
     floor = M.rule_layerwise(three(99.0), three(98.9), layer_mi={**ok, "conv1": [-0.0, 0.0, 0.001]}, ceiling=CAP)
     assert floor.holds is None and "conv1" in floor.reason          # Figure 6's conv1 reads −0.0 throughout
+    # dense1 falls 1.53 → 0.018: a mean of 0.4 nats, but most readings at the floor
+    half = M.rule_layerwise(three(99.0), three(98.9), layer_mi={"dense1": [1.53, 0.9, 0.02, 0.02, 0.01, 0.018]},
+                            ceiling=CAP)
+    assert half.holds is None and "dense1" in half.reason
 
 
 def test_ihyll_rules():
@@ -94,9 +99,20 @@ def test_soft_bound_is_untestable_when_ixy_sits_at_the_ceiling():
 
 
 def test_rate_rises_rule():
-    assert M.rule_rate_rises([0.01] * 3, [0.05, 0.06, 0.04]).holds is True
-    assert M.rule_rate_rises([0.01] * 3, [0.002, 0.003, 0.001]).holds is False
-    assert M.rule_rate_rises([0.01] * 3, [0.02, 0.005, 0.012]).holds is None
+    kw = dict(ixy=1.8, ceiling=CAP)
+    assert M.rule_rate_rises([0.01] * 3, [0.05, 0.06, 0.04], **kw).holds is True
+    assert M.rule_rate_rises([0.01] * 3, [0.002, 0.003, 0.001], **kw).holds is False
+    assert M.rule_rate_rises([0.01] * 3, [0.02, 0.005, 0.012], **kw).holds is None
+    forced = M.rule_rate_rises([0.01] * 3, [0.05, 0.06, 0.04], ixy=2.304, ceiling=CAP)   # IXY at the ceiling
+    assert forced.holds is None and "can fall" in forced.reason
+
+
+def test_tuned_baseline_at_the_sweeps_edge_guards_only_a_favourable_verdict():
+    edge = [V.check("the best swept rate is inside the sweep", False, "best fixed 0.1 of 0.01, 0.03, 0.1")]
+    loses = M.rule_ends_as_high([45.5, 45.7, 45.6], [49.8, 49.5, 50.1], data="cifar10", if_not_refuted=edge)
+    assert loses.holds is False                      # losing to an under-tuned baseline refutes all the more
+    wins = M.rule_ends_as_high([50.5, 50.7, 50.6], [49.8, 49.5, 50.1], data="cifar10", if_not_refuted=edge)
+    assert wins.holds is None and "inside the sweep" in wins.reason
 
 
 def test_preconditions_from_histories():
@@ -107,9 +123,13 @@ def test_preconditions_from_histories():
     flat = {**runs, ("fixed", 0): hist([11, 11.5, 12], losses=[2.04, 2.0, 1.95])}
     p = M.trained(flat, ("policy 2", "fixed"))
     assert not p.met and "fixed s0" in p.detail
-    matched = M.rate_matched(runs, "policy 2")              # mean rate 0.047 vs 0.01: not rate-matched
+    matched = M.rate_matched(runs, "policy 2", "fixed")     # mean rate 0.047 vs 0.01: not rate-matched
     assert not matched.met and "0.047" in matched.detail
+    assert not M.rate_matched(runs, "policy 2", "fixed 0.1").met   # 0.047 vs 0.1: 2.13×, outside 2×
     assert M.sweep_brackets(runs, "policy 2").met           # swept 0.01 … 0.1
-    assert M.tuned_fixed(runs) == "fixed 0.1"
+    assert M.tuned_fixed(runs) == "fixed 0.1" and not M.tuned_inside(runs).met   # best at the sweep's edge
+    assert not M.plateaued(runs, "fixed 0.1").met           # reaches its own end only at its last epoch
+    flat_top = {**runs, **{("fixed", s): hist([50, 97, 97]) for s in range(3)}}
+    assert M.plateaued(flat_top, "fixed").met
     assert M.epochs_to(runs, "policy 2", {s: 97.0 for s in range(3)}) == [2.0, 2.0, 2.0]
     assert M.epochs_to(runs, "fixed", {s: 99.0 for s in range(3)}) == [3.0, 3.0, 3.0]   # never: censored at its length

@@ -21,13 +21,16 @@ RUNS = ("fixed", "warm-up", "policy 1", "policy 2")
 SWEEP = (0.01, 0.03, 0.1)
 CHANCE = 10.0                   # % accuracy of a 10-class guess (MNIST, CIFAR-10)
 # "competitive" / "at least as high": the end accuracy not lower by more than this many points (non-inferiority).
-# MNIST: half a point is ~5x the spread between the paper's own fixed and warm-up runs (98.94 / 98.95);
-# CIFAR-10 at ~60% accuracy: one point.
+# MNIST: half a point, about the seed spread of our 12-epoch runs (0.1-0.7) and the paper's own gaps between
+# its competitive runs (0.01-0.28); CIFAR-10 (38-50% here): one point. With 3 seeds (Welch df ~ 2-4) the
+# interval's half-width is ~1 point, so non-inferiority is hard to show: an undecided row says so.
 COMPETITIVE = {"mnist": 0.5, "cifar10": 1.0}
 PLATEAU = 0.1                   # nats (4% of H(Y) = ln 10): Figure 1's "plateau" between 1000 and the largest size
 MI_FLOOR = 0.05                 # nats: a KSG reading below this is at the estimator's floor (indistinguishable from 0)
 CEILING_TOL = 0.02              # nats: a reading within this of the estimator's ceiling is at the ceiling
-RATE_MATCH = 2.0                # a run whose time-averaged rate is within this factor of 0.01 is rate-matched
+RATE_MATCH = 2.0                # two runs whose time-averaged rates are within this factor are rate-matched
+PLATEAU_SHARE = 0.75            # "reaches X sooner" needs the base run to reach its end accuracy before this share of
+                                # its epochs (a still-rising base reaches its own end only at its last epoch)
 # Figures 3 (MNIST) and 4 (CIFAR-10): end accuracy, best accuracy, and the text on when the fixed run's
 # end accuracy was (about) reached
 PAPER = {
@@ -159,12 +162,33 @@ def trained(runs: dict, labels) -> V.Precondition:
     return V.all_trained({f"{lab} s{s}": h for (lab, s), h in runs.items() if lab in labels}, chance=CHANCE)
 
 
-def rate_matched(runs: dict, label: str, base: float = SWEEP[0]) -> V.Precondition:
-    """The policy's time-averaged rate is within :data:`RATE_MATCH`× of the fixed rate it is compared with; if
-    not, "beats the fixed rate" measures the rate, not the policy."""
-    r = float(np.mean([mean_rate(h) for h in group(runs, label).values()]))
-    return V.check(f"{label} rate-matched to fixed {base:g}", base / RATE_MATCH <= r <= base * RATE_MATCH,
-                   f"{label} ran at {r:.3g} on average vs {base:g} (needs within {RATE_MATCH:g}×)")
+def rate_matched(runs: dict, label: str, other: str = "fixed") -> V.Precondition:
+    """The two runs' time-averaged rates (seed means) are within :data:`RATE_MATCH`× of each other; if not,
+    "A beats B" measures the rate, not the policy."""
+    r, b = (float(np.mean([mean_rate(h) for h in group(runs, x).values()])) for x in (label, other))
+    return V.check(f"{label} rate-matched to {other}", b / RATE_MATCH <= r <= b * RATE_MATCH,
+                   f"{label} ran at {r:.3g} on average vs {other} at {b:.3g} (needs within {RATE_MATCH:g}×)")
+
+
+def tuned_inside(runs: dict) -> V.Precondition:
+    """The best swept fixed rate lies inside the sweep, not at its edge (at an edge, a rate beyond it may be
+    better still: the baseline is not shown to be tuned)."""
+    best = tuned_fixed(runs)
+    swept = [lr for lr in SWEEP if group(runs, fixed_label(lr))]
+    rate = next(lr for lr in swept if fixed_label(lr) == best)
+    return V.check("the best swept rate is inside the sweep", min(swept) < rate < max(swept),
+                   f"best {best} of {', '.join(f'{x:g}' for x in swept)}")
+
+
+def plateaued(runs: dict, label: str) -> V.Precondition:
+    """The base run had plateaued: it first reached its own end accuracy before :data:`PLATEAU_SHARE` of its
+    epochs (seed mean); otherwise "reaches it sooner" only says the base was still rising."""
+    hs = group(runs, label)
+    first = [first_reaching(h, end(h)) for h in hs.values()]
+    share = float(np.mean([f / max(1, len(h.epochs) - 1) for f, h in zip(first, hs.values())]))
+    return V.check(f"{label} plateaued", share < PLATEAU_SHARE,
+                   f"{label} first reached its end accuracy at epochs {', '.join(map(str, first))} "
+                   f"({share:.0%} of its run; needs < {PLATEAU_SHARE:.0%})")
 
 
 def sweep_brackets(runs: dict, label: str) -> V.Precondition:
@@ -190,10 +214,13 @@ def rule_plateau(at_1000, at_largest, *, ceiling: float) -> V.Decision:
                      [off_ceiling("IXY at the largest size", at_largest, ceiling)])
 
 
-def rule_ends_as_high(policy, fixed, *, data: str, preconditions=()) -> V.Decision:
+def rule_ends_as_high(policy, fixed, *, data: str, preconditions=(), if_not_refuted=()) -> V.Decision:
     """Figures 3-4: the policy's end accuracy is not below the fixed run's by more than
-    :data:`COMPETITIVE` points (non-inferiority: Welch's interval of policy − fixed above −margin)."""
-    return V.require(V.difference(policy, fixed, margin=-COMPETITIVE[data], names=("policy", "fixed")), preconditions)
+    :data:`COMPETITIVE` points (non-inferiority: Welch's interval of policy − fixed above −margin).
+    ``if_not_refuted``: preconditions that guard only a favourable verdict (e.g. the baseline tuned: losing to
+    an under-tuned baseline refutes the claim all the more)."""
+    d = V.difference(policy, fixed, margin=-COMPETITIVE[data], names=("policy", "fixed"))
+    return V.require(d, [*preconditions, *(() if d.holds is False else if_not_refuted)])
 
 
 def rule_sooner(policy_epochs, fixed_epochs, *, preconditions=()) -> V.Decision:
@@ -234,10 +261,13 @@ def rule_soft_bound(k_below: int, n: int, *, ixy: float, ceiling: float) -> V.De
                               f"IXY {ixy:.3f} vs ceiling {ceiling:.3f} nats")])
 
 
-def rule_rate_rises(lr_at_change, lr_max_after) -> V.Decision:
+def rule_rate_rises(lr_at_change, lr_max_after, *, ixy: float, ceiling: float) -> V.Decision:
     """Figure 5: "the LR rises after the batch-size increase" — per seed, the highest rate after the change
-    minus the rate at it; one-sample t interval above 0."""
-    return V.above(np.asarray(lr_max_after, float) - np.asarray(lr_at_change, float), 0.0, name="LR rise")
+    minus the rate at it; one-sample t interval above 0. Inconclusive when IXY sits at KSG's ceiling: then
+    IHYLL < IXY always, and the value-only branch raises the rate whatever the batch size did."""
+    return V.require(V.above(np.asarray(lr_max_after, float) - np.asarray(lr_at_change, float), 0.0, name="LR rise"),
+                     [V.check("the rate can fall (IXY below KSG's ceiling)", ixy < ceiling - CEILING_TOL,
+                              f"IXY {ixy:.3f} vs ceiling {ceiling:.3f} nats")])
 
 
 def rule_layerwise(layerwise, fixed, *, layer_mi: dict, ceiling: float) -> V.Decision:
@@ -245,4 +275,13 @@ def rule_layerwise(layerwise, fixed, *, layer_mi: dict, ceiling: float) -> V.Dec
     :data:`COMPETITIVE` points; inconclusive when a layer's I(H;Y), which drives its rate, sits at KSG's floor or
     ceiling (its rate then follows estimator noise)."""
     return V.require(V.difference(layerwise, fixed, margin=-COMPETITIVE["mnist"], names=("layer-wise", "fixed")),
-                     [off_ceiling(f"I(H;Y) of {k}", v, ceiling) for k, v in layer_mi.items()])
+                     [mostly_off(f"I(H;Y) of {k}", v, ceiling) for k, v in layer_mi.items()])
+
+
+def mostly_off(name: str, values, ceiling: float) -> V.Precondition:
+    """Most readings (epochs × seeds) of an MI series are off KSG's floor and ceiling (a mean can pass while
+    half the readings sit at the floor)."""
+    v = np.asarray(values, float)
+    inside = float(np.mean((v > MI_FLOOR + CEILING_TOL) & (v < ceiling - CEILING_TOL))) if len(v) else 0.0
+    return V.check(f"{name} off the estimator's bounds", inside >= 0.5,
+                   f"{inside:.0%} of {len(v)} readings inside ({MI_FLOOR:g}, {ceiling:.3f}) ± {CEILING_TOL:g} nats")
