@@ -41,7 +41,7 @@ help: ## this list
 	@echo "    01_kfac_mlp_mixer   ~15 s / ~46 min of training (38 runs) / ~15 runs x 100 epochs for Table 2 alone: days"
 	@echo "    02_resmlp           ~2 min / ~55 min (27 runs) / 13 runs (ResMLP-S12 at 224, 90-400 epochs, and a RegNetY-16GF): weeks"
 	@echo "    03_actcoolr         ~1 min / ~30 min (21 runs, 6 range analyses) / ResNet-32, VGG-16 (300 epochs), ResNet-18 and PyramidNet-110: days"
-	@echo "    04_mi_learning_rate ~2 min / ~21 min (15 runs) / 15 runs of 50-200 epochs on full MNIST/CIFAR-10: ~1 day"
+	@echo "    04_mi_learning_rate ~3 min / ~90 min of training from an empty store (54 runs; ~3 min re-rendered from the committed records) / 3 seeds x 17 runs of 50-200 epochs: ~3 days"
 	@echo "    05_swwdirvae        ~1 min / ~45 min (30 runs) / VAEs, SWWAEs, EfficientNet-B0 + SAM, 100-200 epochs: 2-3 days"
 	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac, resmlp, actcoolr, mi,"
 	@echo "  swwdirvae); make list shows every item and its status; make reproduce-table2 finds the chapters with a Table 2"

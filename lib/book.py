@@ -221,7 +221,7 @@ COSTS = {
     "01_kfac_mlp_mixer": "~46 min of training (38 runs) / days (Table 2 alone: 15 runs x 100 epochs)",
     "02_resmlp": "~55 min (27 runs) / weeks (ResMLP-S12 at 224, 90-400 epochs; a RegNetY-16GF)",
     "03_actcoolr": "~30 min (21 runs) / days (ResNet-32, VGG-16 300 epochs, ResNet-18, PyramidNet-110)",
-    "04_mi_learning_rate": "~21 min (15 runs) / ~1 day (15 runs of 50-200 epochs)",
+    "04_mi_learning_rate": "~90 min of training (54 runs; ~3 min from the committed records) / ~3 days (3 seeds x 17 runs of 50-200 epochs)",
     "05_swwdirvae": "~45 min (30 runs) / ~2 days (VAEs 200 epochs, SWWAE and EfficientNet-B0 + SAM 100 epochs)",
 }
 
