@@ -148,6 +148,16 @@ if P.wants("table2") and "cifar10" in available:
                paper=K.summary(K.paper_values(K.PAPER_T2, UP)), ours=K.summary(sub(acc, UP)))
 
 # %%
+def claim_sgd_best_on_pt(item: str, acc: dict, paper: dict, pre) -> None:
+    """Tables 2 and 3: fine-tuning the pretrained B/16, SGD is best (not run without the checkpoint)."""
+    text, rule = "fine-tuning B/16-PT: SGD is best", "SGD − K-FAC > 0 and SGD − Adam > 0 (Welch)"
+    if not checkpoint:
+        claims.add(item, text, rule=rule, not_run=PT_REASON)
+        return
+    claims.add(item, text, K.rule_best(sub(acc, ["B/16-PT"]), "SGD", pre(["B/16-PT"])), rule=rule,
+               paper=K.summary(K.paper_values(paper, ["B/16-PT"])), ours=K.summary(sub(acc, ["B/16-PT"])))
+
+
 if P.wants("table2") and "cifar10" in available:
     ept = {m: {o: K.epochs_to_target(t2, m, o, target2[m]) for o in K.OPTIMIZERS} for m in UP}
     claims.add("table2", "upsampled, no pretraining: K-FAC reaches the target first, then SGD, then Adam",
@@ -155,13 +165,7 @@ if P.wants("table2") and "cifar10" in available:
                rule="epochs to target Adam > SGD > K-FAC (Welch, Bonferroni), S/16 and B/16",
                paper=K.summary(K.paper_values(K.PAPER_T2, UP, 1), 0), ours=K.summary(ept, 1),
                evidence=f"targets {sub(target2, UP)}")
-    if checkpoint:
-        claims.add("table2", "fine-tuning B/16-PT: SGD is best", K.rule_best(sub(acc, ["B/16-PT"]), "SGD",
-                   pre(["B/16-PT"])), rule="SGD − K-FAC > 0 and SGD − Adam > 0 (Welch)",
-                   paper=K.summary(K.paper_values(K.PAPER_T2, ["B/16-PT"])), ours=K.summary(sub(acc, ["B/16-PT"])))
-    else:
-        claims.add("table2", "fine-tuning B/16-PT: SGD is best", rule="SGD − K-FAC > 0 and SGD − Adam > 0 (Welch)",
-                   not_run=PT_REASON)
+    claim_sgd_best_on_pt("table2", acc, K.PAPER_T2, pre)
 
 # %% [markdown]
 # ## Figures 2 and 3 — CIFAR-10 test curves
@@ -203,13 +207,7 @@ if P.wants("table3") and "cifar100" in available:
     claims.add("table3", "CIFAR-100, no pretraining: K-FAC is best", K.rule_best(sub(acc3, MODELS_T3[:2]), "K-FAC",
                pre3(MODELS_T3[:2])), rule="K-FAC − SGD > 0 and K-FAC − Adam > 0 (Welch), B/4 and B/16",
                paper=K.summary(K.paper_values(K.PAPER_T3, MODELS_T3[:2])), ours=K.summary(sub(acc3, MODELS_T3[:2])))
-    if checkpoint:
-        claims.add("table3", "fine-tuning B/16-PT: SGD is best", K.rule_best(sub(acc3, ["B/16-PT"]), "SGD",
-                   pre3(["B/16-PT"])), rule="SGD − K-FAC > 0 and SGD − Adam > 0 (Welch)",
-                   paper=K.summary(K.paper_values(K.PAPER_T3, ["B/16-PT"])), ours=K.summary(sub(acc3, ["B/16-PT"])))
-    else:
-        claims.add("table3", "fine-tuning B/16-PT: SGD is best", rule="SGD − K-FAC > 0 and SGD − Adam > 0 (Welch)",
-                   not_run=PT_REASON)
+    claim_sgd_best_on_pt("table3", acc3, K.PAPER_T3, pre3)
 elif P.wants("table3"):
     claims.add("table3", "CIFAR-100, no pretraining: K-FAC is best", rule="K-FAC above SGD and Adam (Welch)",
                not_run="CIFAR-100 is not in data/: run `make data`")
