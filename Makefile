@@ -31,18 +31,13 @@ CHAPTERS := $(sort $(wildcard book/[0-9][0-9]_*.py))
 NOTEBOOKS := $(CHAPTERS:.py=.ipynb)
 LIB := $(shell find lib -name '*.py')
 
-.PHONY: help setup data book html report list verify test bench clean distclean FORCE
+.PHONY: help setup data book html report list verify lint test bench clean distclean FORCE
 
 help: ## this list
 	@echo "The reproduction book — targets (cost: small profile on 2 CPU cores / paper profile on one GPU)"
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-30s %s\n", $$1, $$2}'
-	@echo "  chapters and their cost (smoke / small on 2 CPU cores / paper on one GPU):"
-	@echo "    00_data_and_tools   ~20 s / ~1 min / ~1 min"
-	@echo "    01_kfac_mlp_mixer   ~15 s / ~46 min of training (38 runs) / ~15 runs x 100 epochs for Table 2 alone: days"
-	@echo "    02_resmlp           ~2 min / ~55 min (27 runs) / 13 runs (ResMLP-S12 at 224, 90-400 epochs, and a RegNetY-16GF): weeks"
-	@echo "    03_actcoolr         ~1 min / ~30 min (21 runs, 6 range analyses) / ResNet-32, VGG-16 (300 epochs), ResNet-18 and PyramidNet-110: days"
-	@echo "    04_mi_learning_rate ~3 min / ~90 min of training from an empty store (54 runs; ~3 min re-rendered from the committed records) / 3 seeds x 17 runs of 50-200 epochs: ~3 days"
-	@echo "    05_swwdirvae        ~1 min / ~45 min (30 runs) / VAEs, SWWAEs, EfficientNet-B0 + SAM, 100-200 epochs: 2-3 days"
+	@echo "  chapters (short name, notebook) and their cost: smoke / small on 2 CPU cores / paper on one GPU"
+	@$(PY) -m lib.book costs 2>/dev/null || echo "    (run make setup first: the costs are read from lib/chapters/)"
 	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac, resmlp, actcoolr, mi,"
 	@echo "  swwdirvae); make list shows every item and its status; make reproduce-table2 finds the chapters with a Table 2"
 	@echo "  variables: PROFILE=paper|small|smoke  DATA_MIRROR=<folder of .npz>  CHAPTER_TIMEOUT=$(CHAPTER_TIMEOUT)"
@@ -65,12 +60,18 @@ book: $(STAMP) ## get the data, execute every chapter at PROFILE (small: ~45 min
 	$(PY) -m lib.data --allow-missing    # a missing data set makes the items that need it say "not run"
 	$(MAKE) $(NOTEBOOKS)
 
-# An executed notebook depends on its source and on lib/: an edit to either re-runs it; so does asking for
-# another profile than the one it was executed at (its provenance.json says which), and FRESH=1.
+# An executed notebook depends on its source and on the lib sources it imports, directly or not (build/deps.mk,
+# written by lib/deps.py: an edit to lib/chapters/resmlp.py re-runs chapter 02 only, one to lib/train.py every
+# chapter that trains); so does asking for another profile than the one it was executed at (its
+# provenance.json says which), and FRESH=1.
 OTHER_PROFILE := $(if $(wildcard $(STAMP)),$(shell $(PY) -m lib.book outdated "$(PROFILE)" $(if $(FRESH),--all) 2>/dev/null))
 $(OTHER_PROFILE): FORCE
 FORCE:
-book/%.ipynb: book/%.py $(LIB) | $(STAMP)
+-include build/deps.mk
+build/deps.mk: $(LIB) $(CHAPTERS)
+	@mkdir -p build
+	@$(PYTHON) -m lib.deps $(CHAPTERS) > $@.tmp && mv $@.tmp $@
+book/%.ipynb: book/%.py | $(STAMP)
 	@mkdir -p build/nb
 	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$*.ipynb $<
 	timeout --foreground $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill --no-progress-bar --cwd book build/nb/$*.ipynb build/nb/$*.out.ipynb \
@@ -106,7 +107,10 @@ html: $(STAMP) ## render the executed notebooks and an index page to build/html/
 	$(VENV)/bin/jupyter nbconvert --to html --output-dir build/html $(wildcard $(NOTEBOOKS))
 	$(PY) -m lib.html build/html $(notdir $(patsubst %.ipynb,%.html,$(wildcard $(NOTEBOOKS))))
 
-test: $(STAMP) ## unit tests + every chapter at the smoke profile (~5 min)
+lint: $(STAMP) ## ruff over lib/, book/, tests/, benchmarks/ (pyproject.toml's rules; ~1 s)
+	$(VENV)/bin/ruff check lib book tests benchmarks
+
+test: lint ## the linter, unit tests + every chapter at the smoke profile (~15 min on 2 CPU cores)
 	$(PY) -m lib.data --allow-missing
 	$(PY) -m pytest -q tests
 

@@ -15,7 +15,8 @@ import argparse
 import torch
 import torch.nn.functional as F
 
-from lib import env, profiles, train
+from lib import env, train
+from lib.chapters import kfac_mixer
 from lib.measure.timing import seconds_per_call as timed
 from lib.models.mixer import CONFIGS, MLPMixer
 from lib.optim import kfac
@@ -48,7 +49,7 @@ if __name__ == "__main__":
     args = p.parse_args()
     device = env.default_device()
     print(f"device: {env.device_name(device)}; batch 64; K-FAC step time / SGD step time")
-    models = {f"{m} (small profile)": kw for m, kw in profiles.CHAPTERS["01_kfac_mlp_mixer"]["small"]["models"].items()}
+    models = {f"{m} (small profile)": kw for m, kw in kfac_mixer.PROFILES["small"]["models"].items()}
     if args.paper:
         models["S/16 (paper)"] = CONFIGS["S/16"]
     for name, kw in models.items():

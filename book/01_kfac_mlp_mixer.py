@@ -58,7 +58,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import data, plots, profiles, report, train
+from lib import data, plots, report, train
 from lib.chapters import kfac_mixer as K
 
 P, prov, claims = report.begin("01_kfac_mlp_mixer", profile=profile, only=only, seeds=seeds, device=device,
@@ -70,7 +70,7 @@ if checkpoint is not None and not Path(checkpoint).exists():
 # The settings this profile runs with, beside the paper's:
 
 # %%
-paper_sizes = profiles.CHAPTERS[P.chapter]["paper"]["models"]
+paper_sizes = P.paper["models"]
 display(pd.DataFrame({m: {**{f"paper {k}": v for k, v in paper_sizes[m].items()},
                           **{f"ours {k}": v for k, v in P.settings["models"][m].items()}}
                       for m in paper_sizes}))

@@ -54,7 +54,7 @@ max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the pape
 # %%
 import pandas as pd
 
-from lib import data, env, experiment, plots, profiles, report, train
+from lib import data, env, experiment, plots, report, train
 from lib import verdicts as V
 from lib.chapters import resmlp as R
 
@@ -66,7 +66,7 @@ P, prov, claims = report.begin("02_resmlp", profile=profile, only=only, seeds=se
 # except the data: CIFAR-10 upsampled to 224×224 instead of ImageNet):
 
 # %%
-paper = profiles.CHAPTERS[P.chapter]["paper"]
+paper = P.paper
 display(pd.DataFrame({"paper": {**paper["model"], "train images": "ImageNet 1.28M (ours: CIFAR-10 50k)",
                                 "batch": paper["batch"], "teacher": paper["teacher"]["model"]},
                       f"ours ({P.profile})": {**P.settings["model"], "train images": P.settings["n_train"] or 50000,

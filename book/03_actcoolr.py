@@ -61,7 +61,7 @@ max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the pape
 import numpy as np
 import pandas as pd
 
-from lib import data, experiment, plots, profiles, report, train
+from lib import data, experiment, plots, report, train
 from lib import verdicts as V
 from lib.chapters import actcoolr as A
 from lib.measure import apt
@@ -181,7 +181,7 @@ if any(P.wants(i) for i in ("fig3", "table1", "fig4")):
                 cfg = A.config(P, data_name=name, model=r["model"], model_kwargs=kw, schedule=None, lr=r["lr"], seed=seed,
                                epochs=max(e, 1), keep_weights=True, apt_every=None)
                 if e == 0:
-                    model = experiment.build(cfg, P.device)[3].to(P.device)         # the initialisation
+                    model = experiment.build(cfg, P.device).model.to(P.device)         # the initialisation
                 else:
                     range_runs[name, seed] = A.run(P, cfg, f"{name} {r['model']} to epoch {e}")      # the last one stays
                     model = experiment.trained_model(cfg, P.device)
@@ -209,7 +209,7 @@ for item, layers in (("fig3", "mean"), ("fig4", "last")):
 
 # %%
 if any(P.wants(i) for i in ("table1", "fig4")) and len(fits):
-    paper_settings = profiles.CHAPTERS[P.chapter]["paper"]
+    paper_settings = P.paper
     range_pre = {name: [A.covers_horizon(name, A.analysis_steps(S, name), A.analysis_steps(paper_settings, name)),
                         V.all_trained({f"{name} seed {s}": range_runs[name, s] for s in P.seeds}, chance=A.CHANCE)]
                  for name in fits["data"].unique()}
@@ -266,7 +266,7 @@ if (P.wants("fig5") or P.wants("table2") or P.wants("sectionD")) and "cifar10" i
     xb, yb = A.analysis_batch(P, "cifar10", S["analysis_batch"], P.device)
     init_sigma = lambda model, kw, seed: A.fit_rows(A.range_analysis(experiment.build(A.config(
         P, data_name="cifar10", model=model, model_kwargs=kw, schedule=None, lr=0.1, seed=seed, epochs=1),
-        P.device)[3].to(P.device), xb, yb))["sigma"]
+        P.device).model.to(P.device), xb, yb))["sigma"]
     sigma0 = {seed: init_sigma("resnet_cifar", dict(depth=S["resnet_depth"]), seed) for seed in P.seeds}
     print(f"σ fitted at initialisation (ResNet-{S['resnet_depth']}), per seed:", {k: round(v, 3) for k, v in sigma0.items()})
 

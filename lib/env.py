@@ -1,4 +1,4 @@
-"""The device a run uses and the provenance every executed chapter records."""
+"""The device a run uses, the workers it may use, and the provenance every executed chapter records."""
 from __future__ import annotations
 
 import os
@@ -10,6 +10,24 @@ from datetime import datetime, timezone
 import torch
 
 from lib import ROOT
+
+EXECUTORS = ("local", "slurm", "submitit-local")     # lib.parallel's engines
+
+
+def workers(jobs: int | None = None, executor: str | None = None) -> tuple[int, str]:
+    """(jobs, executor) for ``lib.parallel``, from the arguments or the environment (``BOOK_JOBS``,
+    ``BOOK_EXECUTOR``: ``make ... JOBS=2 EXECUTOR=slurm``), checked before any compute."""
+    raw = os.environ.get("BOOK_JOBS", "1") if jobs is None else jobs
+    try:
+        jobs = int(raw)
+    except ValueError:
+        jobs = 0
+    executor = executor or os.environ.get("BOOK_EXECUTOR") or "local"
+    if jobs < 1:
+        raise ValueError(f"JOBS must be a positive integer, got {raw!r}")
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown EXECUTOR {executor!r}; valid: {', '.join(EXECUTORS)}")
+    return jobs, executor
 
 
 def default_device() -> str:

@@ -9,117 +9,74 @@ it; two chapters asking for the same config share the run. Example::
      "model": "mixer", "model_kwargs": {...}, "optimizer": {"name": "kfac", "lr": 1e-3, ...},
      "schedule": "multistep", "epochs": 6, "batch": 64, "seed": 0, "profile": "small", "max_steps": None}
 
-Optional keys: ``"regularize"`` (``deit.Regularize`` fields: mixup, cutmix, smoothing, erasing),
-``"distill": <the teacher's config>`` (DeiT hard-label distillation from that finished run), and
-``"keep_weights": True``, which keeps the final weights as ``model.pt`` beside the run's result
-(``trained_model`` loads them), ``"init_from": <a finished config with kept weights>`` (start from
-those weights), and ``"mi": {"layers": [...], "output": name, "n": 1000}``, which measures I(H;Y)
-every epoch (``mi_lr.Probe``) and lets ``"schedule": {"name": "mi", "policy": {...}}`` set the rates,
-and ``"apt": {"every": 10}``, which measures the activation pattern temperature every 10 steps
-(``apt.APTStep``) and feeds it to an ActCooLR schedule.
+The optional keys (:data:`OPTIONAL`) appear only when set, so a config's store key does not depend on
+which chapter built it; :func:`run_config` is the one builder and :func:`check_config` rejects an unknown or
+missing key before any compute. Models, optimizers and schedules are looked up by name in the registries
+their modules fill (``lib.models.MODELS``, ``lib.optim.OPTIMIZERS`` and ``SCHEDULES``).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
-import torchvision
-from timm.optim import Lamb
 
-from lib import data, deit, loader, parallel, runs, train
-from lib.models import autoencoders, cifar_resnets, mixer
-from lib.models.convnets import ConvNet, KerasCNN
-from lib.models.efficientnet import OnFrozenEncoder, efficientnet_cifar
-from lib.models.resmlp import ResMLP
+from lib import data, deit, loader, optim, runs, train
 from lib.measure import apt
-from lib.optim import actcoolr, kfac, mi_lr, sam
-from lib.optim.graft import Graft
+from lib.models import MODELS, autoencoders, mixer
+from lib.optim import mi_lr
 
-MODELS = {"mixer": mixer.MLPMixer, "resmlp": ResMLP, "convnet": ConvNet, "keras_cnn": KerasCNN,
-          "resnet_cifar": cifar_resnets.CifarResNet, "pyramidnet": cifar_resnets.pyramidnet,
-          "resnet18_cifar": cifar_resnets.resnet18_cifar, "vgg16_cifar": cifar_resnets.vgg16_cifar,
-          "regnet_y_16gf": torchvision.models.regnet_y_16gf,   # the ResMLP paper's distillation teacher
-          "swwae": autoencoders.SWWAE, "vae": autoencoders.VAE, "swwdirvae": autoencoders.SWWDirVAE,
-          "efficientnet_cifar": efficientnet_cifar}
-
-
-def latent_efficientnet(*, encoder: dict, num_classes: int, **kwargs) -> OnFrozenEncoder:
-    """The proposal's Figure 6: the trained (kept) β-SWWDirVAE run ``encoder``, frozen, feeding its latent
-    (``code``: K·E[z|x] reshaped) to ``efficientnet_cifar(**kwargs)``."""
-    enc = trained_model(encoder)
-    return OnFrozenEncoder(enc, efficientnet_cifar(in_chans=enc.latent_shape[0], num_classes=num_classes, **kwargs))
-
-
-MODELS["latent_efficientnet"] = latent_efficientnet
+# a run config's keys: these always (None where unset), and these optional ones only when set — so the store
+# key of a config (a hash of its keys and values) is the same whichever chapter builds it
+REQUIRED = ("kind", "data", "n_train", "n_test", "model", "model_kwargs", "optimizer", "schedule", "epochs", "batch",
+            "seed", "profile", "max_steps")
+OPTIONAL = {"augment": "loader.Augment's fields (flip, crop_pad, resize, center_crop, randaugment, normalize)",
+            "regularize": "deit.Regularize's fields (mixup, cutmix, smoothing, erasing)",
+            "distill": "the teacher's run config (DeiT hard-label distillation from its kept weights)",
+            "keep_weights": "True: keep the final weights as model.pt (for trained_model)",
+            "init_from": "a finished run config with kept weights to start from",
+            "checkpoint": "a pretrained Mixer checkpoint (timm's names) to start from",
+            "mi": "lib.optim.mi_lr.Probe's fields: I(H;Y) measured every epoch",
+            "apt": "{'every': k}: the activation pattern temperature every k steps (lib.measure.apt.APTStep)"}
 
 
-def make_optimizer(spec: dict, model: torch.nn.Module):
-    """``{"name": "sgd" | "adam" | "lamb" | "kfac", "lr": ..., ...}`` or ``{"name": "graft", "magnitude": spec,
-    "direction": spec, "restore_grad": True}``."""
-    spec = dict(spec)
-    name = spec.pop("name")
-    if name == "sgd":   # "groups": module names -> one parameter group each (layer-wise learning rates)
-        groups = spec.pop("groups", None)
-        params = [{"params": model.get_submodule(g).parameters()} for g in groups] if groups else model.parameters()
-        return torch.optim.SGD(params, **spec)
-    if name == "adam":
-        momentum = spec.pop("momentum", 0.9)                     # β1
-        return torch.optim.Adam(model.parameters(), betas=(momentum, 0.999), **spec)
-    if name == "lamb":                                           # timm's Lamb (You et al., 2020)
-        return Lamb(model.parameters(), **spec)
-    if name == "kfac":
-        return kfac.KFAC(model, **spec)
-    if name == "sam":                                            # Foret et al.; {"base": spec, "rho": .05}
-        return sam.SAM(make_optimizer(spec.pop("base"), model), **spec)
-    if name == "graft":
-        return Graft(make_optimizer(spec["magnitude"], model), make_optimizer(spec["direction"], model),
-                     restore_grad=spec.get("restore_grad", True))
-    raise ValueError(f"unknown optimizer {name!r}; valid: sgd, adam, lamb, kfac, sam, graft")
+def run_config(P, *, kind: str, data: str, n_train, n_test, model: str, model_kwargs: dict, optimizer: dict,
+               schedule, epochs: int, batch: int, seed: int, **optional) -> dict:
+    """The one builder of a run config: the required keys, the profile and ``max_steps`` from the chapter's
+    parameters ``P``, and the :data:`OPTIONAL` keys given (checked by :func:`check_config`)."""
+    return check_config({"kind": kind, "data": data, "n_train": n_train, "n_test": n_test, "model": model,
+                         "model_kwargs": model_kwargs, "optimizer": optimizer, "schedule": schedule, "epochs": epochs,
+                         "batch": batch, "seed": seed, "profile": P.profile, "max_steps": P.max_steps, **optional})
 
 
-PER_BATCH = ("onecycle", "cyclic", "actcoolr", "dynamic_actcoolr")
+def check_config(c: dict) -> dict:
+    """``c`` itself when it is a valid run config (its nested configs too); else ``ValueError`` naming the
+    unknown or missing keys and the valid ones, before any compute."""
+    unknown = sorted(set(c) - set(REQUIRED) - set(OPTIONAL))
+    missing = [k for k in REQUIRED if k not in c]
+    if unknown or missing:
+        raise ValueError(f"run config {c.get('kind', '?')!r}: " + "; ".join(
+            [f"unknown key(s) {unknown} (optional keys: {', '.join(OPTIONAL)})"] * bool(unknown)
+            + [f"missing key(s) {missing}"] * bool(missing)))
+    MODELS.get(c["model"]), optim.OPTIMIZERS.get(c["optimizer"]["name"])
+    if optim.schedule_name(c["schedule"]) is not None:
+        optim.SCHEDULES.get(optim.schedule_name(c["schedule"]))
+    for nested in ("distill", "init_from"):
+        if c.get(nested):
+            check_config(c[nested])
+    return c
 
 
-def make_scheduler(spec: str | dict | None, optimizer, epochs: int, steps_per_epoch: int = 1):
-    """Stepped per epoch. ``"multistep"``: ×0.1 at 50% and 75% of the epochs; ``"waterfall"``: ResNet's
-    ×0.1 at epochs 30, 60, 80 of 90, scaled to ``epochs``; ``{"name": "cosine", "warmup": k}``: linear
-    warm-up over k epochs (from lr/(k+1)), then cosine to 0 (DeiT); ``{"name": "warmup", "epochs": k,
-    "start_factor": f}``: linear from f·lr to lr over k epochs, then constant; None: constant.
-    Stepped per batch (``PER_BATCH``): ``{"name": "onecycle", "max_lr", "pct_start", "base_momentum",
-    "max_momentum"}`` (torch's OneCycleLR), ``{"name": "cyclic", "base_lr", "max_lr", "step_size_up"}``
-    (CyclicLR), ``{"name": "actcoolr", "sigma", "t0", "gamma", "every"}`` and ``dynamic_actcoolr``
-    (``optim.actcoolr``; fed by the temperature measured every ``every`` steps).
-    (``{"name": "mi", ...}`` is built with its probe in ``_train``.)"""
-    if spec is None:
-        return None
-    spec = {"name": spec} if isinstance(spec, str) else dict(spec)
-    lr = torch.optim.lr_scheduler
-    if spec["name"] == "multistep":
-        return lr.MultiStepLR(optimizer, [epochs // 2, (3 * epochs) // 4], gamma=0.1)
-    if spec["name"] == "waterfall":
-        return lr.MultiStepLR(optimizer, sorted({round(epochs * f / 90) for f in (30, 60, 80)}), gamma=0.1)
-    if spec["name"] == "cosine":
-        k = spec.get("warmup", 0)
-        cosine = lr.CosineAnnealingLR(optimizer, T_max=max(1, epochs - k))
-        if not k:
-            return cosine
-        return lr.SequentialLR(optimizer, [lr.LinearLR(optimizer, 1 / (k + 1), total_iters=k), cosine], [k])
-    if spec["name"] == "warmup":
-        return lr.LinearLR(optimizer, spec["start_factor"], total_iters=spec["epochs"])
-    total = epochs * steps_per_epoch
-    args = {k: v for k, v in spec.items() if k != "name"}
-    if spec["name"] == "onecycle":
-        return lr.OneCycleLR(optimizer, total_steps=total, **args)
-    if spec["name"] == "cyclic":
-        return lr.CyclicLR(optimizer, **args)
-    if spec["name"] == "actcoolr":
-        return actcoolr.ActCooLR(optimizer, total_steps=total, **args)
-    if spec["name"] == "dynamic_actcoolr":
-        return actcoolr.DynamicActCooLR(optimizer, total_steps=total, **args)
-    raise ValueError(f"unknown schedule {spec!r}; valid: multistep, waterfall, cosine, warmup, onecycle, cyclic, "
-                     "actcoolr, dynamic_actcoolr, mi, None")
+class Built(NamedTuple):
+    """What a config builds: the data set (its subset), the loaders, the model and its optimizer."""
+    data: data.Dataset
+    train: loader.Loader
+    test: loader.Loader
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
 
 
-def build(c: dict, device: str = "cpu"):
+def build(c: dict, device: str = "cpu") -> Built:
     """Data subset, train and test loaders, model and optimizer of a config, seeded by its seed."""
     ds = data.load(c["data"]).subset(c.get("n_train"), c.get("n_test"), seed=0)  # same subset for every seed
     aug = c.get("augment", {})
@@ -129,12 +86,12 @@ def build(c: dict, device: str = "cpu"):
                                  seed=c["seed"], device=device)
     te = loader.Loader.for_split(ds, "test", batch_size=256, augment=test_aug, shuffle=False, device=device)
     train.seed_everything(c["seed"])
-    model = MODELS[c["model"]](**c["model_kwargs"], num_classes=ds.spec.classes)
+    model = MODELS.get(c["model"])(**c["model_kwargs"], num_classes=ds.spec.classes)
     if c.get("checkpoint"):
         mixer.load_pretrained(model, c["checkpoint"])
     if c.get("init_from"):
         model.load_state_dict(trained_model(c["init_from"]).state_dict())
-    return ds, tr, te, model, make_optimizer(c["optimizer"], model)
+    return Built(ds, tr, te, model, optim.make_optimizer(c["optimizer"], model))
 
 
 def trained_model(c: dict, device: str = "cpu") -> torch.nn.Module:
@@ -142,7 +99,7 @@ def trained_model(c: dict, device: str = "cpu") -> torch.nn.Module:
     path = runs.run_dir(c) / "model.pt"
     if runs.finished(c) is None or not path.exists():
         raise FileNotFoundError(f"no kept weights for this run ({path}); run it with keep_weights=True first")
-    model = MODELS[c["model"]](**c["model_kwargs"], num_classes=data.SPECS[c["data"]].classes)
+    model = MODELS.get(c["model"])(**c["model_kwargs"], num_classes=data.SPECS[c["data"]].classes)
     model.load_state_dict(torch.load(path, map_location="cpu"))
     return model.to(device).eval()
 
@@ -157,59 +114,39 @@ def make_step(c: dict, num_classes: int, device: str):
 
 
 def choose_step(c: dict, model, opt, num_classes: int, device: str):
-    """The training step a run needs: K-FAC's, SAM's two passes, a supervised autoencoder's own objective
-    (unsupervised models return their loss from forward), the DeiT recipe's, or the plain one."""
-    if kfac.kfac_parts(opt):
-        return kfac.fisher_step
-    if isinstance(opt, sam.SAM):
-        return sam.sam_step
+    """The training step a run needs: its optimizer's own (K-FAC's, SAM's two passes), a supervised
+    autoencoder's objective (unsupervised models return their loss from forward), the DeiT recipe's, or the
+    plain one."""
+    if optim.training_step(opt):
+        return optim.training_step(opt)
     if hasattr(model, "objective") and not getattr(model, "unsupervised", False):
         return autoencoders.objective_step
     return make_step(c, num_classes, device) or train.standard_step
 
 
-def mi_schedule(c: dict, ds, opt, device: str):
-    """The probe measuring I(H;Y) each epoch, and the scheduler it drives when the schedule is "mi"."""
-    probe = mi_lr.Probe(ds, **c["mi"], device=device)
-    spec = dict(c.get("schedule") or {}) if isinstance(c.get("schedule"), dict) else {}
-    if spec.get("name") != "mi":
-        return None, probe
-    sched = mi_lr.MIScheduler(opt, mi_lr.Policy(**spec["policy"]), keys=spec.get("keys"), ixy=probe.ixy,
-                              value_only_epochs=spec.get("value_only_epochs"))
-    for k, v in spec.get("history", {}).items():      # measurements carried over from the run it continues
-        sched.history[k] = list(v)
-
-    def measure(model, epoch):
-        record = probe(model, epoch)
-        sched.observe(record)
-        return {**record, **{f"lr_{i}": g["lr"] for i, g in enumerate(opt.param_groups)}}
-    return sched, measure
-
-
 def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict:
-    ds, tr, te, model, opt = build(c, device)
-    measure, spec = None, c.get("schedule")
-    if c.get("mi"):
-        sched, measure = mi_schedule(c, ds, opt, device)
-        sched = sched or make_scheduler(spec, opt, c["epochs"])
-    else:
-        sched = make_scheduler(spec, opt, c["epochs"], len(tr))
-    step = choose_step(c, model, opt, ds.spec.classes, device)
-    loss_fn = autoencoders.mean_loss if getattr(model, "unsupervised", False) else F.cross_entropy
+    b = build(c, device)
+    probe = mi_lr.Probe(b.data, **c["mi"], device=device) if c.get("mi") else None
+    sched = optim.make_scheduler(c["schedule"], b.optimizer, epochs=c["epochs"], steps_per_epoch=len(b.train),
+                                 probe=probe)
+    measure = mi_lr.measuring(probe, sched, b.optimizer) if probe else None
+    step = choose_step(c, b.model, b.optimizer, b.data.spec.classes, device)
     if c.get("apt"):        # the activation pattern temperature every k steps, feeding ActCooLR when it is the schedule
         step = apt.APTStep(step, every=c["apt"]["every"], scheduler=sched if hasattr(sched, "observe") else None)
         measure = step.epoch_record
-    per = "batch" if isinstance(spec, dict) and spec.get("name") in PER_BATCH else "epoch"
-    h = train.fit(model, opt, tr, te, epochs=c["epochs"], scheduler=sched, scheduler_interval=per, step=step,
-                  loss_fn=loss_fn, device=device, measure=measure, max_steps=c.get("max_steps"), checkpoint=checkpoint,
-                  progress=progress, desc=label)
+    unsupervised = getattr(b.model, "unsupervised", False)
+    h = train.fit(b.model, b.optimizer, b.train, b.test, epochs=c["epochs"], scheduler=sched,
+                  scheduler_interval="batch" if optim.per_batch(c["schedule"]) else "epoch", step=step,
+                  loss_fn=autoencoders.mean_loss if unsupervised else F.cross_entropy, device=device,
+                  measure=measure, max_steps=c.get("max_steps"), checkpoint=checkpoint, progress=progress, desc=label)
     if c.get("keep_weights"):
-        torch.save(model.state_dict(), checkpoint.parent / "model.pt")
-    return {**h.to_dict(), "device": device, "data_source": ds.source}
+        torch.save(b.model.state_dict(), checkpoint.parent / "model.pt")
+    return {**h.to_dict(), "device": device, "data_source": b.data.source}
 
 
 def run_classifier(config: dict, *, device: str = "cpu", progress: bool = True, label: str = "") -> train.History:
     """The History of this config: reused from the run store, resumed, or trained now."""
+    check_config(config)
     result = runs.run(config, lambda c, ckpt: _train(c, ckpt, device, progress, label or c["kind"]), device=device)
     return train.History(epochs=result["epochs"], diverged=result["diverged"])
 
@@ -219,8 +156,16 @@ def run_many(configs: dict, *, device: str = "cpu", jobs: int | None = None, exe
     """``{key: config}`` -> ``{key: History}`` for runs that do not depend on each other's results. With
     ``JOBS`` > 1 or another ``EXECUTOR`` (``lib.parallel``) the unfinished ones are trained by parallel workers
     first; every History is then read from the run store (serially trained when JOBS = 1)."""
-    jobs, executor = parallel.settings(jobs, executor)
-    todo = list({runs.key(c): c for c in configs.values() if runs.finished(c) is None}.values())
+    from lib import env, parallel
+    jobs, executor = env.workers(jobs, executor)
+    todo = list({runs.key(c): c for c in map(check_config, configs.values()) if runs.finished(c) is None}.values())
     if todo and (jobs > 1 or executor != "local"):
-        parallel.execute(todo, jobs=jobs, executor=executor, device=device)
+        parallel.execute(train_worker, todo, jobs=jobs, executor=executor, device=device)
     return {k: run_classifier(c, device=device, label=f"{label} {k}".strip()) for k, c in configs.items()}
+
+
+def train_worker(config: dict, device: str) -> str:
+    """One parallel worker's task (``lib.parallel.execute``): the run of ``config`` through the store (a
+    finished one is not recomputed); its key."""
+    run_classifier(config, device=device, progress=False)
+    return runs.key(config)

@@ -93,10 +93,21 @@ def begin(chapter: str, **params):
     return P, prov, Claims(P.chapter, P.profile)
 
 
+def finish(P, prov, claims: "Claims", columns=("item", "claim", "paper", "ours", "n", "interval", "preconditions",
+                                               "verdict", "reason")) -> None:
+    """A chapter's closing cell: its claims saved (``claims.csv``) and shown, its provenance finished, saved
+    beside them and printed."""
+    claims.save()
+    with pd.option_context("display.max_colwidth", 200):
+        from IPython.display import display
+        display(claims.frame()[list(columns)])
+    save_provenance(prov.finish(), P.chapter)
+    print(prov)
+
+
 def settings_table(P) -> pd.DataFrame:
     """The settings this profile runs with beside the paper profile's, one row per setting."""
-    from lib import profiles
-    return pd.DataFrame({"paper profile": profiles.CHAPTERS[P.chapter]["paper"], f"ours ({P.profile})": P.settings}).astype(str)
+    return pd.DataFrame({"paper profile": P.paper, f"ours ({P.profile})": P.settings}).astype(str)
 
 
 class Claims:

@@ -39,6 +39,10 @@ class History:
         vals = [e[key] for e in self.epochs if math.isfinite(e.get(key, math.nan))]
         return max(vals) if vals else math.nan
 
+    def last(self, key: str = "test_acc") -> float:
+        """The last epoch's ``key`` (NaN for a run with no epoch): the "final accuracy" of every chapter."""
+        return self.epochs[-1].get(key, math.nan) if self.epochs else math.nan
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -54,9 +58,11 @@ def histories_frame(runs: dict, keys=("model", "optimizer", "seed")):
     return pd.concat([h.frame().assign(**dict(zip(keys, k))) for k, h in runs.items()])
 
 
-def epochs_to_target(history: History, target: float, key: str = "test_acc") -> int | None:
-    """The 0-based first epoch whose ``key`` reaches ``target``, or None if none does."""
-    return next((e["epoch"] for e in history.epochs if e.get(key, -math.inf) >= target), None)
+def epochs_to_target(history: History, target: float, key: str = "test_acc", *, censored: bool = False) -> int | None:
+    """The 0-based first epoch whose ``key`` reaches ``target``; if none does, None — or with ``censored``, the
+    run's number of epochs (a lower bound: a claim resting on such a run needs a "reached" precondition)."""
+    first = next((e["epoch"] for e in history.epochs if e.get(key, -math.inf) >= target), None)
+    return len(history.epochs) if first is None and censored else first
 
 
 def seed_everything(seed: int) -> None:

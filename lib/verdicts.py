@@ -244,7 +244,8 @@ def exact(value: float, target: float, *, rtol: float = 0.0, atol: float = 0.0, 
         why = "exact"
     tol = atol + rtol * abs(target)
     holds = bool(abs(value - target) <= tol)
-    return Decision(holds, value - target, (target - tol, target + tol), (1,), f"tolerance ±{tol:.3g}" + (f" ({why})" if why else ""),
+    return Decision(holds, value - target, (target - tol, target + tol), (1,),
+                    f"tolerance ±{tol:.3g}" + (f" ({why})" if why else ""),
                     f"{value:.6g} vs {target:.6g}: {'within' if holds else 'outside'} ±{tol:.3g}")
 
 

@@ -2,8 +2,6 @@
 temperature measured on that step and fed to the scheduler."""
 import math
 
-import pytest
-
 from conftest import real_data
 from lib import profiles
 from lib.chapters import actcoolr as A
@@ -21,4 +19,4 @@ def test_paper_profile_pushes_one_real_step_through_actcoolr():
 
 
 def test_paper_profile_has_three_seeds_for_every_comparison():
-    assert len(profiles.CHAPTERS["03_actcoolr"]["paper"]["seeds"]) >= 3
+    assert len(A.PROFILES["paper"]["seeds"]) >= 3

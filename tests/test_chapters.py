@@ -1,6 +1,5 @@
 """Every chapter in book/ executes at the smoke profile through jupytext + papermill, into a tmp folder
 (never over the committed notebooks, figures or run store), and bad parameters fail at once."""
-import os
 import subprocess
 import sys
 from pathlib import Path

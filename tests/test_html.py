@@ -1,6 +1,5 @@
 """The rendered book in a real browser: headless Chromium opens the index, the report and a chapter, and the
 pages show their tables and images. Skipped (with the reason) where Chromium is not installed; CI installs it."""
-import json
 import re
 import shutil
 import subprocess

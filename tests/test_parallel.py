@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from conftest import real_data
-from lib import experiment, parallel, runs
+from lib import env, experiment, runs
 
 
 def _configs():
@@ -76,9 +76,9 @@ def test_a_stale_lock_is_taken_over(tmp_path, monkeypatch):
 
 def test_bad_jobs_or_executor_fail_before_any_run():
     with pytest.raises(ValueError, match="JOBS"):
-        parallel.settings(0, None)
+        env.workers(0, None)
     with pytest.raises(ValueError, match="EXECUTOR"):
-        parallel.settings(2, "kubernetes")
+        env.workers(2, "kubernetes")
 
 
 def test_a_bad_jobs_setting_fails_when_the_chapter_checks_its_parameters(monkeypatch):

@@ -2,6 +2,7 @@
 import pytest
 
 from lib import profiles
+from lib.chapters import data_tools
 
 CH = "00_data_and_tools"
 
@@ -16,7 +17,7 @@ def test_valid_parameters():
     p = profiles.check(CH, profile="smoke", only="loader", seeds=3, device="cpu", max_steps=5)
     assert (p.profile, p.items, p.seeds, p.max_steps) == ("smoke", ["loader"], [3], 5)
     assert p.wants("loader") and not p.wants("datasets")
-    assert p.settings == profiles.CHAPTERS[CH]["smoke"]
+    assert p.settings == data_tools.PROFILES["smoke"] and p.paper == data_tools.PROFILES["paper"]
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -3,9 +3,9 @@ import json
 
 import pandas as pd
 import papermill as pm
+from test_chapters import to_notebook
 
 from lib import ROOT
-from test_chapters import to_notebook
 
 CHAPTER = "04_mi_learning_rate"
 COMPARED = ["item", "claim", "paper", "ours", "n", "effect", "interval", "preconditions", "verdict"]

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from conftest import real_data
-from lib import data, experiment, profiles
+from lib import data, experiment, optim, profiles
 from lib.chapters import resmlp as R
 from lib.models.resmlp import ResMLP
 
@@ -94,9 +94,9 @@ def test_recipes_are_the_papers():
 
 def test_schedules():
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    assert experiment.make_scheduler("waterfall", opt, 90).milestones == {30: 1, 60: 1, 80: 1}
+    assert optim.make_scheduler("waterfall", opt, epochs=90).milestones == {30: 1, 60: 1, 80: 1}
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    s = experiment.make_scheduler({"name": "cosine", "warmup": 2}, opt, 6)
+    s = optim.make_scheduler({"name": "cosine", "warmup": 2}, opt, epochs=6)
     lrs = []
     for _ in range(6):
         lrs.append(opt.param_groups[0]["lr"])
@@ -104,7 +104,7 @@ def test_schedules():
         s.step()
     assert lrs[:3] == pytest.approx([1 / 3, 2 / 3, 1.0]) and lrs[3] > lrs[4] > lrs[5] > 0
     with pytest.raises(ValueError, match="waterfall"):
-        experiment.make_scheduler("exotic", opt, 6)
+        optim.make_scheduler("exotic", opt, epochs=6)
 
 
 def test_kept_weights_are_the_trained_model(monkeypatch):

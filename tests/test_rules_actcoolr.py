@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from lib import profiles
 from lib import verdicts as V
 from lib.chapters import actcoolr as A
 from lib.train import History
@@ -123,7 +122,7 @@ def test_sigma_ends_takes_first_and_last_identifiable_points():
 
 
 def test_horizon_precondition_from_the_profiles():
-    spec = profiles.CHAPTERS["03_actcoolr"]
+    spec = A.PROFILES
     for name in ("fashion_mnist", "cifar10"):
         paper = A.analysis_steps(spec["paper"], name)
         assert A.covers_horizon(name, paper, paper).met

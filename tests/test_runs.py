@@ -111,8 +111,8 @@ def test_verify_retrains_a_record_and_finds_it_identical(private_dirs, monkeypat
     (private_dirs / "data").mkdir()
     np.savez(private_dirs / "data" / "tiny.npz", **tiny_arrays())
     cfg = {"kind": "toy-verify", "data": "tiny", "n_train": None, "n_test": None, "augment": {}, "model": "convnet",
-           "model_kwargs": {"widths": [4], "convs": 1}, "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9}, "schedule": None,
-           "epochs": 2, "batch": 16, "seed": 0, "profile": "smoke", "max_steps": None}
+           "model_kwargs": {"widths": [4], "convs": 1}, "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+           "schedule": None, "epochs": 2, "batch": 16, "seed": 0, "profile": "smoke", "max_steps": None}
     experiment.run_classifier(cfg, progress=False)
     df = verify.verify(limit=1)
     assert len(df) == 1 and df.verdict[0] == "identical" and df["same device and code"][0]

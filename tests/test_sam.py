@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad
 
-from lib import experiment
+from lib import optim
 from lib.measure import complexity
 from lib.models.efficientnet import OnFrozenEncoder, efficientnet_cifar
 from lib.optim.sam import SAM, sam_step
@@ -77,7 +77,7 @@ def test_sam_state_round_trip_scheduler_and_bad_rho():
     with pytest.raises(ValueError, match="rho"):
         SAM(torch.optim.SGD(model.parameters(), lr=0.1), rho=0)
     spec = {"name": "sam", "rho": 0.05, "base": {"name": "sgd", "lr": 0.1}}
-    assert isinstance(experiment.make_optimizer(spec, model), SAM)
+    assert isinstance(optim.make_optimizer(spec, model), SAM)
 
 
 def test_efficientnet_b0_matches_tan_and_le():

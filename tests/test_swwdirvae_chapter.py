@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 
 from conftest import real_data
-from lib import experiment, profiles
+from lib import experiment, optim, profiles
 from lib.chapters import swwdirvae as S
 from lib.models.efficientnet import OnFrozenEncoder
 from lib.optim.sam import SAM
@@ -42,6 +42,6 @@ def test_paper_profile_pushes_one_real_step_through_each_model():
     for cfg in (vae, sww, enc, prop):
         h = experiment.run_classifier(cfg, label=cfg["kind"])
         assert len(h.epochs) == 1 and h.epochs[0]["steps"] == 1 and math.isfinite(h.epochs[0]["train_loss"])
-    model = experiment.build(prop)[3]
+    model = experiment.build(prop).model
     assert isinstance(model, OnFrozenEncoder) and model.encoder.latent.k == 3 * 32 * 32
-    assert isinstance(experiment.make_optimizer(prop["optimizer"], model), SAM)
+    assert isinstance(optim.make_optimizer(prop["optimizer"], model), SAM)

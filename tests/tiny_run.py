@@ -14,7 +14,6 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest import TINY, tiny_arrays  # noqa: E402
-
 from lib import data, deit, loader, train  # noqa: E402
 
 EPOCHS = 5

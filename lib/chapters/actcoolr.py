@@ -22,6 +22,34 @@ from lib import verdicts as V
 from lib.measure import apt
 from lib.optim import actcoolr
 
+NOTEBOOK = "03_actcoolr"
+ITEMS = ("fig1", "fig2", "fig3", "table1", "fig4", "fig5", "table2", "sectionD")
+# per profile the settings it runs with
+PROFILES = {
+    # resnet: the ResNet of Figures 1, 2, 5 and Section D (paper: ResNet-32); t2_models: Table 2's networks;
+    # range: per data set the model, constant rate, epochs and the epochs whose state is analysed
+    "paper": dict(n_train=dict(cifar10=None, fashion_mnist=None), n_test=None, batch=dict(cifar10=256, fashion_mnist=64),
+                  seeds=[0, 1, 2], resnet_depth=32, epochs=50, analysis_batch=512, t2_epochs=[25, 50],
+                  t2_models={"ResNet-18": ("resnet18_cifar", {}), "PyramidNet-110": ("pyramidnet", dict(depth=110))},
+                  range={"fashion_mnist": dict(model="keras_cnn", lr=0.1, epochs=200, points=[0, 10, 50, 200]),
+                         "cifar10": dict(model="vgg16_cifar", lr=0.05, epochs=300, points=[0, 30, 150, 300])}),
+    # small: ResNet-20 for ResNet-32 (and for Table 2's ResNet-18), PyramidNet-20 (alpha 48) for PyramidNet-110,
+    # 4,000 CIFAR-10 / 6,000 Fashion-MNIST images, 6 epochs; Table 2 at its 25-epoch hyperparameters
+    "small": dict(n_train=dict(cifar10=4000, fashion_mnist=6000), n_test=2000, batch=dict(cifar10=128, fashion_mnist=64),
+                  seeds=[0], resnet_depth=20, epochs=6, analysis_batch=256, t2_epochs=[6],
+                  t2_models={"ResNet-18": ("resnet_cifar", dict(depth=20)), "PyramidNet-110": ("pyramidnet", dict(depth=20))},
+                  range={"fashion_mnist": dict(model="keras_cnn", lr=0.1, epochs=6, points=[0, 2, 6]),
+                         "cifar10": dict(model="vgg16_cifar", lr=0.05, epochs=3, points=[0, 1, 3])}),
+    "smoke": dict(n_train=dict(cifar10=200, fashion_mnist=200), n_test=100, batch=dict(cifar10=50, fashion_mnist=50),
+                  seeds=[0], resnet_depth=8, epochs=2, analysis_batch=32, t2_epochs=[2],
+                  t2_models={"ResNet-18": ("resnet_cifar", dict(depth=8)), "PyramidNet-110": ("pyramidnet", dict(depth=8))},
+                  range={"fashion_mnist": dict(model="keras_cnn", lr=0.1, epochs=1, points=[0, 1]),
+                         "cifar10": dict(model="resnet_cifar", lr=0.05, epochs=1, points=[0, 1])}),
+}
+# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
+COST = {"smoke": "~1 min", "small": "~30 min (21 runs, 6 range analyses)",
+        "paper": "days (ResNet-32, VGG-16 for 300 epochs, ResNet-18, PyramidNet-110)"}
+
 # Table 2 (CIFAR-10 top-1 error %): (epochs, network, method) -> (hyperparameters, error)
 PAPER_T2 = {(25, "ResNet-18", "1-cycle"): (dict(max_lr=1.7, t_max=0.7), 7.53),
             (25, "ResNet-18", "ActCooLR"): (dict(t0=4.32, gamma=2.0), 8.11),
@@ -39,16 +67,12 @@ def config(P, *, data_name: str, model: str, model_kwargs: dict, schedule, lr: f
            momentum: float = 0.9, weight_decay: float = 5e-5, keep_weights: bool = False, apt_every: int | None = 10,
            batch: int | None = None) -> dict:
     s = P.settings
-    c = {"kind": f"{model}-{data_name}", "data": data_name, "n_train": s["n_train"][data_name],
-         "n_test": s["n_test"], "augment": {"flip": True}, "model": model, "model_kwargs": model_kwargs,
-         "optimizer": dict(name="sgd", lr=lr, momentum=momentum, weight_decay=weight_decay), "schedule": schedule,
-         "epochs": epochs, "batch": batch or s["batch"][data_name], "seed": seed, "profile": P.profile,
-         "max_steps": P.max_steps}
-    if apt_every:
-        c["apt"] = {"every": apt_every}
-    if keep_weights:
-        c["keep_weights"] = True
-    return c
+    return experiment.run_config(
+        P, kind=f"{model}-{data_name}", data=data_name, n_train=s["n_train"][data_name], n_test=s["n_test"],
+        augment={"flip": True}, model=model, model_kwargs=model_kwargs,
+        optimizer=dict(name="sgd", lr=lr, momentum=momentum, weight_decay=weight_decay), schedule=schedule,
+        epochs=epochs, batch=batch or s["batch"][data_name], seed=seed,
+        **({"apt": {"every": apt_every}} if apt_every else {}), **({"keep_weights": True} if keep_weights else {}))
 
 
 def run(P, cfg: dict, label: str) -> train.History:

@@ -12,6 +12,19 @@ import math
 
 from lib import verdicts as V
 
+NOTEBOOK = "00_data_and_tools"
+ITEMS = ("datasets", "loader")
+# per profile the settings it runs with
+PROFILES = {
+    # loader benchmark: batches timed per loader, interleaved repeats, batch size, the upsampled (32->256->224) batch size
+    "paper": dict(bench_batches=40, repeats=5, batch_size=512, upsample_batch_size=64, grid=8),
+    "small": dict(bench_batches=40, repeats=5, batch_size=512, upsample_batch_size=64, grid=8),
+    "smoke": dict(bench_batches=2, repeats=3, batch_size=64, upsample_batch_size=8, grid=4),
+}
+# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
+COST = {"smoke": "~20 s", "small": "~1 min",
+        "paper": "~1 min"}
+
 STAT_TOL = 0.005        # published constants are given to 4 digits; CIFAR-10 here is a JPEG copy (smooths: std −0.002)
 SPEEDUP = 10.0          # the loader's goal
 

@@ -17,10 +17,38 @@ import numpy as np
 import pandas as pd
 import torch.nn.functional as F
 
-from lib import experiment, profiles, report, train
+from lib import experiment, report, train
 from lib import verdicts as V
 from lib.models.mixer import CONFIGS
 from lib.optim import kfac
+
+# the small and smoke profiles' Mixer sizes (S, B, tiny)
+_S = dict(dim=64, depth=4, token_hidden=32, channel_hidden=256)
+_B = dict(dim=96, depth=6, token_hidden=48, channel_hidden=384)
+_T = dict(dim=16, depth=1, token_hidden=8, channel_hidden=32)
+
+NOTEBOOK = "01_kfac_mlp_mixer"
+ITEMS = ("table2", "fig2", "fig3", "table3", "fig4", "table4", "quirks")
+# per profile the settings it runs with
+PROFILES = {
+    # models: the paper's names -> Mixer sizes; upsample: the "224" input pipeline; kfac: update intervals
+    "paper": dict(models={m: CONFIGS[m] for m in ("S/4", "B/4", "S/16", "B/16")},
+                  upsample=dict(resize=256, center_crop=224), n_train=None, n_test=None, epochs=100, batch=64,
+                  seeds=[0, 1, 2], c100_n_train=None, c100_epochs=100, kfac=dict(stats_every=10, inv_every=100)),
+    # widths and depths scaled by 1/8 and 1/2 (S: C=64, 4 blocks; B: C=96, 6 blocks: B/S ratios kept);
+    # upsampling 32->64->56 with patch 4 keeps the paper's 196 tokens and 2.3 original pixels per patch
+    "small": dict(models={"S/4": dict(image_size=32, patch=4, **_S), "B/4": dict(image_size=32, patch=4, **_B),
+                          "S/16": dict(image_size=56, patch=4, **_S), "B/16": dict(image_size=56, patch=4, **_B)},
+                  upsample=dict(resize=64, center_crop=56), n_train=2500, n_test=1000, epochs=6, batch=64,
+                  seeds=[0, 1], c100_n_train=5000, c100_epochs=4, kfac=dict(stats_every=2, inv_every=20)),
+    "smoke": dict(models={"S/4": dict(image_size=32, patch=8, **_T), "B/4": dict(image_size=32, patch=8, **_T),
+                          "S/16": dict(image_size=56, patch=8, **_T), "B/16": dict(image_size=56, patch=8, **_T)},
+                  upsample=dict(resize=64, center_crop=56), n_train=100, n_test=100, epochs=2, batch=50,
+                  seeds=[0], c100_n_train=200, c100_epochs=1, kfac=dict(stats_every=1, inv_every=2)),
+}
+# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
+COST = {"smoke": "~15 s", "small": "~46 min of training (38 runs)",
+        "paper": "days (Table 2 alone: 15 runs x 100 epochs)"}
 
 OPTIMIZERS = ("SGD", "Adam", "K-FAC")
 # Table 2 (CIFAR-10) and Table 3 (CIFAR-100): model -> optimizer -> (best test acc %, epochs to target)
@@ -80,15 +108,12 @@ def config(P, *, data: str, model: str, optimizer: dict, seed: int, checkpoint: 
         kw, upsample = CONFIGS["B/16"], PAPER_UPSAMPLE
     else:
         kw, upsample = P.settings["models"][model], P.settings["upsample"]
-    cfg = {"kind": f"mixer-{data}", "data": data, "model": "mixer", "model_kwargs": kw,
-            "n_train": P.settings["c100_n_train" if cifar100 else "n_train"], "n_test": P.settings["n_test"],
-            "augment": {"flip": True, **(upsample if kw["image_size"] > 32 else {})},
-            "optimizer": optimizer, "schedule": "multistep", "batch": P.settings["batch"],
-            "epochs": P.settings["c100_epochs" if cifar100 else "epochs"], "seed": seed,
-            "profile": P.profile, "max_steps": P.max_steps}
-    if model == "B/16-PT":
-        cfg["checkpoint"] = str(checkpoint)
-    return cfg
+    return experiment.run_config(
+        P, kind=f"mixer-{data}", data=data, model="mixer", model_kwargs=kw,
+        n_train=P.settings["c100_n_train" if cifar100 else "n_train"], n_test=P.settings["n_test"],
+        augment={"flip": True, **(upsample if kw["image_size"] > 32 else {})}, optimizer=optimizer,
+        schedule="multistep", batch=P.settings["batch"], epochs=P.settings["c100_epochs" if cifar100 else "epochs"],
+        seed=seed, **({"checkpoint": str(checkpoint)} if model == "B/16-PT" else {}))
 
 
 def run_grid(P, *, data: str, models, optimizers: dict, seeds, checkpoint: str | None = None) -> dict:
@@ -187,7 +212,7 @@ def rates_tuned(P) -> V.Precondition:
     """Section 4.3 chose each optimizer's rate from {1e-2, 1e-3} at 100 epochs on 50,000 images with full-size
     Mixers. The choice holds for runs at that scale (the paper profile, uncapped); this chapter runs no sweep of its
     own, so at a scaled profile the baselines are untuned (a sweep at that scale would meet it)."""
-    paper = {k: v for k, v in profiles.CHAPTERS[P.chapter]["paper"].items() if k != "seeds"}
+    paper = {k: v for k, v in P.paper.items() if k != "seeds"}
     same = {k: v for k, v in P.settings.items() if k != "seeds"} == paper and P.max_steps is None
     detail = ("the paper's rates, chosen by its sweep at this scale" if same else
               f"the paper's rates (SGD 1e-2, Adam and K-FAC 1e-3) were chosen at 100 epochs on 50,000 images; the "

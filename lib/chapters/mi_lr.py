@@ -15,6 +15,35 @@ from lib import experiment, report, train
 from lib import verdicts as V
 from lib.measure import mi
 
+NOTEBOOK = "04_mi_learning_rate"
+ITEMS = ("fig1", "tiling", "fig3", "fig4", "fig5", "fig6")
+# per profile the settings it runs with
+PROFILES = {
+    # per data set: training/test images and epochs (CIFAR-10: fixed and warm-up 200, dynamic 50); mi_n:
+    # samples of every I(H;Y); tile: copies of the samples behind IXY (the paper: one per conv filter, 32;
+    # from k + 1 = 4 copies on, the estimate is H(Y) whatever the copies: the tiling item shows it, so 4 it is);
+    # fig1_sizes / fig1_repeats: Figure 1's sample sizes; tiles: the tiling item's copies; bs_change: Figure 5
+    "paper": dict(mnist=dict(n_train=None, n_test=None, epochs=50), cifar10=dict(n_train=None, n_test=None, epochs=200,
+                  dynamic_epochs=50), batch=100, seeds=[0, 1, 2], mi_n=1000, layer_mi_n=1000, tile=4,
+                  fig1_sizes=[100, 250, 500, 1000, 2000, 4000, 8000], fig1_repeats=5, tiles=[1, 2, 4, 8],
+                  bs_change=dict(at=3, batch=500, value_only=5)),
+    # MNIST 4,000 images x 12 epochs, CIFAR-10 4,000 x 12 (every run the same length), 3 seeds (>= 3 for every
+    # comparison); IXY tiled 4 times
+    # (= k+1 copies, where the tiled estimate saturates: the tiling item shows it); layer-wise I(H;Y) on 500
+    "small": dict(mnist=dict(n_train=4000, n_test=2000, epochs=12), cifar10=dict(n_train=4000, n_test=2000,
+                  epochs=12, dynamic_epochs=12), batch=100, seeds=[0, 1, 2], mi_n=1000, layer_mi_n=500, tile=4,
+                  fig1_sizes=[100, 250, 500, 1000, 2000], fig1_repeats=3, tiles=[1, 2, 4, 8],
+                  bs_change=dict(at=3, batch=500, value_only=5)),
+    "smoke": dict(mnist=dict(n_train=200, n_test=100, epochs=3), cifar10=dict(n_train=200, n_test=100, epochs=3,
+                  dynamic_epochs=3), batch=50, seeds=[0, 1], mi_n=100, layer_mi_n=50, tile=2,
+                  fig1_sizes=[50, 100], fig1_repeats=2, tiles=[1, 2],
+                  bs_change=dict(at=1, batch=100, value_only=1)),
+}
+# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
+COST = {"smoke": "~3 min",
+        "small": "~90 min of training from an empty store (54 runs; ~3 min re-rendered from the committed records)",
+        "paper": "~3 days (3 seeds x 17 runs of 50-200 epochs)"}
+
 RUNS = ("fixed", "warm-up", "policy 1", "policy 2")
 # the fixed-rate sweep at this scale (0.01 is the paper's "desired" rate, the `fixed` run): the tuned baseline
 # is its best rate, and it brackets the rates the policies reach (issue: policy 2 climbs to ~0.09 and wins by it)
@@ -70,14 +99,13 @@ def fixed_label(lr: float) -> str:
 def config(P, *, data: str, lr: float, schedule, seed: int, epochs: int | None = None, batch: int | None = None,
            layers=("dense2",), mi_n: int | None = None, groups=None, **extra) -> dict:
     s = P.settings
-    c = {"kind": f"keras_cnn-{data}", "data": data, "n_train": s[data]["n_train"], "n_test": s[data]["n_test"],
-         "model": "keras_cnn", "model_kwargs": dict(in_chans=1, image_size=28) if data in ("mnist", "fashion_mnist")
-         else dict(in_chans=3, image_size=32),
-         "optimizer": dict(name="sgd", lr=lr, **({"groups": list(groups)} if groups else {})), "schedule": schedule,
-         "epochs": epochs or s[data]["epochs"], "batch": batch or s["batch"], "seed": seed, "profile": P.profile,
-         "max_steps": P.max_steps,
-         "mi": dict(layers=list(layers), output="dense2", n=mi_n or s["mi_n"], tile=s["tile"])}
-    return {**c, **extra}
+    return experiment.run_config(
+        P, kind=f"keras_cnn-{data}", data=data, n_train=s[data]["n_train"], n_test=s[data]["n_test"],
+        model="keras_cnn", model_kwargs=dict(in_chans=1, image_size=28) if data in ("mnist", "fashion_mnist")
+        else dict(in_chans=3, image_size=32),
+        optimizer=dict(name="sgd", lr=lr, **({"groups": list(groups)} if groups else {})), schedule=schedule,
+        epochs=epochs or s[data]["epochs"], batch=batch or s["batch"], seed=seed,
+        mi=dict(layers=list(layers), output="dense2", n=mi_n or s["mi_n"], tile=s["tile"]), **extra)
 
 
 def run(P, cfg: dict, label: str) -> train.History:

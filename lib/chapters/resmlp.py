@@ -20,7 +20,64 @@ import torch
 from lib import experiment, report, train
 from lib import verdicts as V
 from lib.measure import complexity as cx
+from lib.models import MODELS
 from lib.models.resmlp import resmlp
+
+
+def _resmlp_recipes(*, epochs: int, batch: int, augment: dict, full: dict, light: dict, teacher_epochs: int,
+                    teacher_lr: float, warmup: int) -> dict:
+    """Chapter 02's training recipes at one scale. ``modern``: the paper's (Lamb 5e-3, weight decay 0.2,
+    DeiT's warm-up + cosine) with the ``light`` regularisation; ``modern_full``: with DeiT's full
+    augmentation (``full``); ``old_fashioned``: ResNet's (SGD, lr 0.1 per 256 images, waterfall), for
+    90/400 of the epochs; ``sgd_same_epochs``: that recipe for all the epochs; ``teacher``: the convnet."""
+    sgd = dict(name="sgd", lr=0.1 * batch / 256, momentum=0.9, weight_decay=1e-4)
+    modern = dict(optimizer=dict(name="lamb", lr=5e-3, weight_decay=0.2), schedule=dict(name="cosine", warmup=warmup),
+                  epochs=epochs, **light)
+    return {"modern": modern, "modern_full": {**modern, **full},
+            "old_fashioned": {**modern, "optimizer": sgd, "schedule": "waterfall", "epochs": max(2, round(epochs * 90 / 400))},
+            "sgd_same_epochs": {**modern, "optimizer": sgd, "schedule": "waterfall"},
+            "teacher": dict(optimizer=dict(sgd, lr=teacher_lr, weight_decay=5e-4), schedule="cosine",
+                            epochs=teacher_epochs, augment=augment)}
+
+
+_DEIT = dict(regularize=dict(mixup=0.8, cutmix=1.0, smoothing=0.1, erasing=0.25), model_kwargs=dict(drop_path=0.1))
+
+NOTEBOOK = "02_resmlp"
+ITEMS = ("table1", "table3", "training", "fig2", "fig3", "table4", "table5", "table6", "fig4")
+# per profile the settings it runs with
+PROFILES = {
+    # paper: ResMLP-S12 itself on CIFAR-10 upsampled to 224 (ImageNet is not here), 400 epochs, batch 1024,
+    # DeiT's recipe in full; the teacher is the paper's RegNetY-16GF, trained in the chapter
+    "paper": dict(model=dict(dim=384, depth=12, image_size=224, patch=16), n_train=None, n_test=None, batch=1024,
+                  seeds=[0, 1, 2], recipes=_resmlp_recipes(
+                      epochs=400, batch=1024, warmup=5, teacher_epochs=100, teacher_lr=0.4,
+                      augment=dict(flip=True, crop_pad=4, resize=224),
+                      light={**_DEIT, "augment": dict(flip=True, crop_pad=4, resize=224, randaugment=[2, 9])},
+                      full={}),
+                  teacher=dict(model="regnet_y_16gf", model_kwargs={}), fig2=dict(layers=[0, 3, 7, 11], central=6),
+                  throughput=dict(batch=32, iters=50)),
+    # small: d=96 (1/4 of S12), 6 blocks (1/2), 4x4 patches on 32x32 images (64 patches: A is 64x64),
+    # 5,000 training images, 10 epochs; DeiT's augmentation only in the "modern_full" recipe
+    "small": dict(model=dict(dim=96, depth=6, image_size=32, patch=4), n_train=5000, n_test=2000, batch=64,
+                  seeds=[0, 1], recipes=_resmlp_recipes(
+                      epochs=10, batch=64, warmup=1, teacher_epochs=15, teacher_lr=0.05,
+                      augment=dict(flip=True, crop_pad=4),
+                      light=dict(regularize=dict(smoothing=0.1), augment=dict(flip=True, crop_pad=4)),
+                      full={**_DEIT, "augment": dict(flip=True, crop_pad=4, randaugment=[2, 9])}),
+                  teacher=dict(model="convnet", model_kwargs=dict(widths=[32, 64, 128])),
+                  fig2=dict(layers=[0, 2, 5], central=4), throughput=dict(batch=32, iters=10)),
+    "smoke": dict(model=dict(dim=16, depth=2, image_size=32, patch=8), n_train=100, n_test=100, batch=50,
+                  seeds=[0, 1], recipes=_resmlp_recipes(
+                      epochs=2, batch=50, warmup=1, teacher_epochs=1, teacher_lr=0.05,
+                      augment=dict(flip=True, crop_pad=4),
+                      light=dict(regularize=dict(smoothing=0.1), augment=dict(flip=True, crop_pad=4)),
+                      full={**_DEIT, "augment": dict(flip=True, crop_pad=4, randaugment=[2, 9])}),
+                  teacher=dict(model="convnet", model_kwargs=dict(widths=[8, 16])),
+                  fig2=dict(layers=[0, 1], central=2), throughput=dict(batch=2, iters=1)),
+}
+# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
+COST = {"smoke": "~2 min", "small": "~55 min (27 runs)",
+        "paper": "weeks (13 runs: ResMLP-S12 at 224, 90-400 epochs, and a RegNetY-16GF)"}
 
 # Table 1: params (M, printed as integers), GFLOPs, V100 im/s at batch 32, peak memory (MB), top-1
 PAPER_T1 = {"S12": dict(params=15, flops=3.0, images_per_s=1415.1, peak_memory_mb=179.5, top1=76.6),
@@ -147,14 +204,10 @@ def config(P, *, model_kwargs: dict, recipe: str, seed: int, model: str = "resml
     """A CIFAR-10 run at this profile with one of its recipes ("modern", "modern_full", "old_fashioned",
     "sgd_same_epochs", "teacher")."""
     r = dict(P.settings["recipes"][recipe])
-    c = {"kind": f"{model}-cifar10", "data": "cifar10", "n_train": P.settings["n_train"], "n_test": P.settings["n_test"],
-         "model": model, "model_kwargs": {**model_kwargs, **r.pop("model_kwargs", {})},
-         "batch": P.settings["batch"], "seed": seed, "profile": P.profile, "max_steps": P.max_steps, **r}
-    if distill is not None:
-        c["distill"] = distill
-    if keep_weights:
-        c["keep_weights"] = True
-    return c
+    return experiment.run_config(
+        P, kind=f"{model}-cifar10", data="cifar10", n_train=P.settings["n_train"], n_test=P.settings["n_test"],
+        model=model, model_kwargs={**model_kwargs, **r.pop("model_kwargs", {})}, batch=P.settings["batch"], seed=seed,
+        **r, **({"distill": distill} if distill is not None else {}), **({"keep_weights": True} if keep_weights else {}))
 
 
 def teacher_config(P, seed: int = 0) -> dict:
@@ -226,7 +279,7 @@ def locality(model, layer: int) -> tuple[float, float]:
 def initial_model(cfg: dict) -> torch.nn.Module:
     """The untrained model of a run: seeded and built as :func:`lib.experiment.build` builds it."""
     train.seed_everything(cfg["seed"])
-    return experiment.MODELS[cfg["model"]](**cfg["model_kwargs"], num_classes=10)
+    return MODELS.get(cfg["model"])(**cfg["model_kwargs"], num_classes=10)
 
 
 def a_moved(trained, init, layers=None) -> list[float]:

@@ -21,8 +21,54 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 
-from lib import loader
+from lib import experiment, loader
 from lib import verdicts as V
+
+NOTEBOOK = "05_swwdirvae"
+ITEMS = ("table2", "fig2", "fig3", "table1", "sam", "proposal")
+# per profile the settings it runs with
+PROFILES = {
+    # vae: Joo et al.'s MNIST models (784-500-500-K, K = 50, prior α = 0.98), Adam; knn_n_test: test codes
+    # classified; tsne_n: points per t-SNE. swwae: Table 1's convnet (channels per stage, convs per stage),
+    # SGD + cosine, flip/crop; sam: ρ; encoder: the β-SWWDirVAE pre-trained without labels (latent_shape =
+    # the "image" EfficientNet receives), betas: the sweep; effnet: torchvision's B0 compound multipliers and
+    # the stem stride of the image baseline (the latent's is 1), dropout = B0's dropout and stochastic depth;
+    # proposal_data: where the proposal runs
+    "paper": dict(seeds=[0, 1, 2], vae=dict(n_train=None, n_test=None, epochs=200, batch=100, lr=5e-4),
+                  knn_n_test=None, tsne_n=5000,
+                  swwae=dict(channels=(64, 128, 256, 512), convs=2, n_train=None, n_test=None, epochs=100,
+                             batch=128, lr=0.05), table1_data=["cifar10", "cifar100"], sam_rho=0.05,
+                  encoder=dict(channels=(64, 128, 256), convs=2, latent_shape=(3, 32, 32), n_train=None,
+                               epochs=100, batch=128, lr=1e-3),
+                  betas=[1.0, 4.0], effnet=dict(width=1.0, depth=1.0, stem_stride=1, n_train=None, n_test=None,
+                                                  epochs=100, batch=128, lr=0.05, dropout=0.2),
+                  proposal_data=["cifar10", "cifar100"]),
+    # MNIST whole, 10 epochs; CIFAR 5,000 / 2,000 images; the convnet 3 stages x 1 conv (32-64-128);
+    # EfficientNet-B0 at half width and depth on 16x16 after the stem (the latent is 3x16x16 = K of 768), without
+    # its dropout and stochastic depth and at lr 0.02 (with them, at 0.05, it stays near chance for 6 epochs:
+    # 12-22% in our first execution; trials of 3 epochs: 15% as B0, 19-22% without them at 0.02)
+    "small": dict(seeds=[0, 1], vae=dict(n_train=None, n_test=None, epochs=10, batch=100, lr=1e-3),
+                  knn_n_test=None, tsne_n=2000,
+                  swwae=dict(channels=(32, 64, 128), convs=1, n_train=5000, n_test=2000, epochs=10, batch=64,
+                             lr=0.05), table1_data=["cifar10", "cifar100"], sam_rho=0.05,
+                  encoder=dict(channels=(32, 64, 128), convs=1, latent_shape=(3, 16, 16), n_train=10000,
+                               epochs=6, batch=64, lr=1e-3),
+                  betas=[1.0, 4.0], effnet=dict(width=0.5, depth=0.5, stem_stride=2, n_train=5000, n_test=2000,
+                                                  epochs=8, batch=64, lr=0.02, dropout=0.0),
+                  proposal_data=["cifar10"]),
+    "smoke": dict(seeds=[0, 1], vae=dict(n_train=300, n_test=200, epochs=2, batch=50, lr=1e-3),
+                  knn_n_test=None, tsne_n=100,
+                  swwae=dict(channels=(4, 8), convs=1, n_train=100, n_test=100, epochs=2, batch=50, lr=0.05),
+                  table1_data=["cifar10", "cifar100"], sam_rho=0.05,
+                  encoder=dict(channels=(4, 8), convs=1, latent_shape=(2, 4, 4), n_train=100, epochs=1, batch=50,
+                               lr=1e-3),
+                  betas=[1.0, 4.0], effnet=dict(width=0.25, depth=0.25, stem_stride=2, n_train=100, n_test=100,
+                                                  epochs=1, batch=50, lr=0.02, dropout=0.0),
+                  proposal_data=["cifar10"]),
+}
+# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
+COST = {"smoke": "~1 min", "small": "~45 min (30 runs)",
+        "paper": "2-3 days (VAEs for 200 epochs, SWWAE and EfficientNet-B0 + SAM for 100)"}
 
 KS = (3, 5, 10)
 # Table 2 (Joo et al.): kNN error (%) on MNIST latent codes (K = 50), mean ± std
@@ -49,9 +95,9 @@ GAP_MIN = 5.0
 
 def _base(P, *, kind: str, data: str, n_train, n_test, model: str, model_kwargs: dict, optimizer: dict,
           schedule, epochs: int, batch: int, seed: int, augment: dict, **extra) -> dict:
-    return {"kind": kind, "data": data, "n_train": n_train, "n_test": n_test, "augment": augment, "model": model,
-            "model_kwargs": model_kwargs, "optimizer": optimizer, "schedule": schedule, "epochs": epochs,
-            "batch": batch, "seed": seed, "profile": P.profile, "max_steps": P.max_steps, **extra}
+    return experiment.run_config(P, kind=kind, data=data, n_train=n_train, n_test=n_test, augment=augment, model=model,
+                                 model_kwargs=model_kwargs, optimizer=optimizer, schedule=schedule, epochs=epochs,
+                                 batch=batch, seed=seed, **extra)
 
 
 def vae_config(P, latent: str, seed: int) -> dict:

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lib.models import MODELS
 
 # ---------------------------------------------------------------- what-where pooling
 
@@ -99,6 +100,7 @@ def l2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).pow(2).flatten(1).mean(1)
 
 
+@MODELS.register("swwae")
 class SWWAE(nn.Module):
     """Stacked what-where autoencoder. Encoder level l: x_l = pool(stage_l(x_{l−1})), keeping each
     pool's switches; decoder: x̂_{l−1} = stage'_l(unpool(x̂_l, switches_l)), x̂_L = x_L. Eq. (3):
@@ -245,6 +247,7 @@ def _mlp(sizes) -> nn.Sequential:
     return nn.Sequential(*layers[:-1])
 
 
+@MODELS.register("vae")
 class VAE(nn.Module):
     """Joo et al.'s MNIST model: encoder D-500-500 -> latent K (Gaussian or Dirichlet), decoder K-500-500-D,
     Bernoulli pixels (inputs in [0, 1]). ``forward`` returns each sample's β-weighted negative ELBO,
@@ -285,6 +288,7 @@ class VAE(nn.Module):
         return self.decoder[0].weight.norm(dim=0).detach()
 
 
+@MODELS.register("swwdirvae")
 class SWWDirVAE(SWWAE):
     """The proposal's β-SWWDirVAE (Eq. 10, sign corrected), trained without labels: the SWWAE's encoder; its
     top "what" x_L -> α̂ (K = prod(latent_shape)) -> z ~ Dirichlet(α̂) -> linear + ReLU -> x̂_L; the decoder

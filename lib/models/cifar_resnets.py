@@ -22,6 +22,8 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
+from lib.models import MODELS
+
 
 def _pad_shortcut(x: torch.Tensor, out_ch: int, stride: int, pool: bool = False) -> torch.Tensor:
     if stride > 1:
@@ -71,6 +73,7 @@ class PyramidBlock(nn.Module):
         return out + _pad_shortcut(x, self.cout, self.stride, pool=True)
 
 
+@MODELS.register("resnet_cifar")
 class CifarResNet(nn.Module):
     def __init__(self, *, depth: int = 32, num_classes: int = 10, shortcut: bool = True, fixup: bool = False,
                  alpha: float | None = None, block: str = "basic"):
@@ -114,16 +117,19 @@ def resnet_cifar(depth: int = 32, **kw) -> CifarResNet:
     return CifarResNet(depth=depth, **kw)
 
 
+@MODELS.register("pyramidnet")
 def pyramidnet(depth: int = 110, *, alpha: float = 48, num_classes: int = 10) -> CifarResNet:
     return CifarResNet(depth=depth, alpha=alpha, block="pyramid", num_classes=num_classes)
 
 
+@MODELS.register("resnet18_cifar")
 def resnet18_cifar(num_classes: int = 10) -> nn.Module:
     m = torchvision.models.resnet18(num_classes=num_classes)
     m.conv1, m.maxpool = nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.Identity()
     return m
 
 
+@MODELS.register("vgg16_cifar")
 def vgg16_cifar(num_classes: int = 10) -> nn.Module:
     from torchvision.models.vgg import cfgs, make_layers
     return nn.Sequential(make_layers(cfgs["D"], batch_norm=True), nn.Flatten(), nn.Linear(512, num_classes))

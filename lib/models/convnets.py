@@ -10,7 +10,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lib.models import MODELS
 
+
+@MODELS.register("convnet")
 class ConvNet(nn.Module):
     def __init__(self, *, num_classes: int, widths=(32, 64, 128), convs: int = 2, in_chans: int = 3):
         super().__init__()
@@ -27,6 +30,7 @@ class ConvNet(nn.Module):
         return self.head(self.features(x).mean(dim=(2, 3)))
 
 
+@MODELS.register("keras_cnn")
 class KerasCNN(nn.Module):
     """The classic Keras MNIST example CNN: conv 32 3×3 – conv 64 3×3 – max-pool 2 – dropout 0.25 – dense 128
     – dropout 0.5 – dense 10 (ReLU after every hidden layer). Chapter 04 takes it as the unstated model of

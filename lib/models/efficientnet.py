@@ -11,7 +11,10 @@ import torch
 from torch import nn
 from torchvision.models.efficientnet import EfficientNet, _efficientnet_conf
 
+from lib.models import MODELS
 
+
+@MODELS.register("efficientnet_cifar")
 def efficientnet_cifar(*, num_classes: int, in_chans: int = 3, stem_stride: int = 1, width: float = 1.0,
                        depth: float = 1.0, dropout: float = 0.2, stochastic_depth: float = 0.2) -> EfficientNet:
     """B0's dropout before the head and stochastic depth (0.2 each) unless set."""
@@ -42,3 +45,12 @@ class OnFrozenEncoder(nn.Module):
         with torch.no_grad():
             code = self.encoder.code(x)
         return self.classifier(code)
+
+
+@MODELS.register("latent_efficientnet")
+def latent_efficientnet(*, encoder: dict, num_classes: int, **kwargs) -> OnFrozenEncoder:
+    """The proposal's Figure 6: the trained (kept) β-SWWDirVAE run ``encoder``, frozen, feeding its latent
+    (``code``: K·E[z|x] reshaped) to ``efficientnet_cifar(**kwargs)``."""
+    from lib import experiment  # the run store's kept weights (lib.experiment imports lib.models)
+    enc = experiment.trained_model(encoder)
+    return OnFrozenEncoder(enc, efficientnet_cifar(in_chans=enc.latent_shape[0], num_classes=num_classes, **kwargs))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lib.models import MODELS
 from lib.models.layers import Mlp, PatchEmbed
 
 # The K-FAC paper's Table 1 (sizes of the Mixer paper, which the authors' code also uses on 32×32).
@@ -32,6 +33,7 @@ class MixerBlock(nn.Module):
         return x + self.channel_mixing(self.norm2(x))                           # MLP over C, input (B, S, C)
 
 
+@MODELS.register("mixer")
 class MLPMixer(nn.Module):
     def __init__(self, *, image_size: int, patch: int, dim: int, depth: int, token_hidden: int,
                  channel_hidden: int, num_classes: int, in_chans: int = 3):

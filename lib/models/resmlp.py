@@ -25,6 +25,7 @@ import torch
 from timm.layers import DropPath
 from torch import nn
 
+from lib.models import MODELS
 from lib.models.layers import Mlp, PatchEmbed
 
 CONFIGS = {
@@ -124,6 +125,7 @@ class ClassMLP(nn.Module):
         return cls[:, 0]
 
 
+@MODELS.register("resmlp")
 class ResMLP(nn.Module):
     def __init__(self, *, dim: int, depth: int, num_classes: int, image_size: int = 224, patch: int = 16,
                  in_chans: int = 3, norm: str = "affine", pooling: str = "avg", patch_comm: str = "linear",

@@ -31,6 +31,7 @@ from scipy.optimize import curve_fit
 from scipy.special import erf, erfinv
 
 from lib.measure.apt import temp2prob
+from lib.optim import SCHEDULES
 
 LRS = np.logspace(-3.2, 2, 25)         # the supplement's Table 1
 CLIP = 1e-6
@@ -122,3 +123,14 @@ class DynamicActCooLR(ActCooLR):
         if not self.fresh:
             self._set(max(self.lr + self.grad, self.min_lr))
         self.fresh, self.steps = False, self.steps + 1
+
+
+@SCHEDULES.register("actcoolr", per_batch=True)
+def build(optimizer, *, run_epochs: int, total_steps: int, **kwargs) -> ActCooLR:
+    """``{"name": "actcoolr", "sigma", "t0", "gamma", "every"}``: fed by the temperature the run's ``apt`` measures."""
+    return ActCooLR(optimizer, total_steps=total_steps, **kwargs)
+
+
+@SCHEDULES.register("dynamic_actcoolr", per_batch=True)
+def build_dynamic(optimizer, *, run_epochs: int, total_steps: int, **kwargs) -> DynamicActCooLR:
+    return DynamicActCooLR(optimizer, total_steps=total_steps, **kwargs)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import torch
 
+from lib.optim import OPTIMIZERS, make_optimizer
+
 
 class Graft(torch.optim.Optimizer):
     def __init__(self, magnitude: torch.optim.Optimizer, direction: torch.optim.Optimizer, *,
@@ -49,6 +51,11 @@ class Graft(torch.optim.Optimizer):
             p.copy_(s + dd * (dm.norm() / dd.norm().clamp_min(self.eps)))
         self.alignment = float(torch.stack(cosines).mean()) if cosines else float("nan")
 
+    @property
+    def training_step(self):
+        """The step a part needs (K-FAC's Fisher pass: ``kfac.fisher_step`` serves a graft holding K-FAC)."""
+        return next((s for s in (getattr(o, "training_step", None) for o in self.children) if s), None)
+
     def zero_grad(self, set_to_none: bool = True):
         for o in self.children:
             o.zero_grad(set_to_none=set_to_none)
@@ -59,3 +66,9 @@ class Graft(torch.optim.Optimizer):
     def load_state_dict(self, state):
         self.children[0].load_state_dict(state["magnitude"])
         self.children[1].load_state_dict(state["direction"])
+
+
+@OPTIMIZERS.register("graft")
+def build(model, *, magnitude: dict, direction: dict, restore_grad: bool = True) -> Graft:
+    """``{"name": "graft", "magnitude": <spec>, "direction": <spec>}``: M's step sizes, D's directions."""
+    return Graft(make_optimizer(magnitude, model), make_optimizer(direction, model), restore_grad=restore_grad)

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lib.optim import OPTIMIZERS
+
 FISHERS = ("true", "empirical")
 
 
@@ -183,6 +185,11 @@ def kfac_parts(optimizer) -> list[KFAC]:
     return [o for o in getattr(optimizer, "children", ()) if isinstance(o, KFAC)]
 
 
+@OPTIMIZERS.register("kfac")
+def build(model: nn.Module, **kwargs) -> KFAC:
+    return KFAC(model, **kwargs)
+
+
 def fisher_step(model, optimizer, xb, yb, loss_fn):
     """A training step (``train.fit(step=...)``) for K-FAC or a Graft holding K-FAC: when statistics
     are due, the gradient of the loss at labels sampled from the model's softmax (true Fisher) or at the
@@ -200,3 +207,6 @@ def fisher_step(model, optimizer, xb, yb, loss_fn):
     loss.backward()
     optimizer.step()
     return loss.detach(), out.detach()
+
+
+KFAC.training_step = staticmethod(fisher_step)    # train.fit's step for K-FAC (lib.optim.training_step)

@@ -31,6 +31,7 @@ import torch
 from lib import loader
 from lib.measure import mi
 from lib.measure.activations import capture
+from lib.optim import SCHEDULES
 
 
 @dataclass
@@ -156,3 +157,29 @@ class Probe:
         out = {("IHYLL" if n == self.output else f"IHY_{n}"): mi.ksg(a.double().numpy(), self.onehot, k=self.k)
                for n, a in acts.items()}
         return {**out, "IXY": self.ixy, "mi_time_s": time.perf_counter() - t0}
+
+
+@SCHEDULES.register("mi", probe=True)
+def build(optimizer, *, run_epochs: int, total_steps: int, probe: Probe | None, policy: dict, keys=None,
+          value_only_epochs=None, history: dict | None = None) -> MIScheduler:
+    """``{"name": "mi", "policy": {...}}``: the rates a :class:`Policy` sets from the run's probe (the config's
+    ``"mi"``); ``history``: measurements carried over from the run it continues."""
+    if probe is None:
+        raise ValueError('the "mi" schedule needs the run config\'s "mi" probe ({"layers": [...], "output": ...})')
+    sched = MIScheduler(optimizer, Policy(**policy), keys=keys, ixy=probe.ixy, value_only_epochs=value_only_epochs)
+    for k, v in (history or {}).items():
+        sched.history[k] = list(v)
+    return sched
+
+
+def measuring(probe: Probe, scheduler, optimizer):
+    """``train.fit``'s per-epoch ``measure`` for a run with a probe: its I(H;Y) record, fed to the scheduler
+    when it is the MI-driven one, with each parameter group's rate."""
+    if not isinstance(scheduler, MIScheduler):
+        return probe
+
+    def measure(model, epoch):
+        record = probe(model, epoch)
+        scheduler.observe(record)
+        return {**record, **{f"lr_{i}": g["lr"] for i, g in enumerate(optimizer.param_groups)}}
+    return measure

@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from lib.models.layers import frozen_batchnorm_stats
+from lib.optim import OPTIMIZERS, make_optimizer
 
 
 class SAM(torch.optim.Optimizer):
@@ -75,3 +76,12 @@ def sam_step(model, optimizer: SAM, xb, yb, loss_fn):
         loss_fn(model(xb), yb).backward()
     optimizer.step()
     return loss.detach(), out.detach()
+
+
+SAM.training_step = staticmethod(sam_step)
+
+
+@OPTIMIZERS.register("sam")
+def build(model, *, base: dict, **kwargs) -> SAM:
+    """``{"name": "sam", "base": <the base optimizer's spec>, "rho": 0.05}`` (Foret et al.)."""
+    return SAM(make_optimizer(base, model), **kwargs)
