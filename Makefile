@@ -1,5 +1,6 @@
 # The reproduction book. `make help` lists the targets.
 SHELL := /bin/bash
+comma := ,
 .DEFAULT_GOAL := help
 
 PYTHON  ?= python3
@@ -16,6 +17,10 @@ EXECUTOR ?= local
 # every run of what it executes into a separate store, results-fresh/, leaving the committed records alone
 STALE ?= reuse
 FRESH ?=
+# CHECKPOINT: a pretrained checkpoint for the items that need one (chapter 01's B/16-PT rows); ALLOW_CPU_PAPER=1:
+# run the paper profile on a machine without CUDA (weeks of CPU work: it asks for this confirmation)
+CHECKPOINT ?=
+export ALLOW_CPU_PAPER
 export DATA_MIRROR
 export BOOK_JOBS = $(JOBS)
 export BOOK_EXECUTOR = $(EXECUTOR)
@@ -27,22 +32,46 @@ export BOOK_RESULTS_DIR := $(CURDIR)/results-fresh
 $(info FRESH=1: every run is retrained into results-fresh/ (the committed records in results/ are not used))
 endif
 
+# the parameters make can check are checked here, before any kernel starts (the chapters check them again)
+ifneq ($(filter-out paper small smoke auto,$(PROFILE)),)
+$(error PROFILE=$(PROFILE): use paper, small or smoke (empty: paper with CUDA, else small))
+endif
+ifeq ($(shell [[ "$(JOBS)" =~ ^[1-9][0-9]*$$ ]] && echo ok),)
+$(error JOBS=$(JOBS): a positive integer (workers for an item's independent runs))
+endif
+ifneq ($(words $(EXECUTOR)) $(filter-out local slurm submitit-local,$(EXECUTOR)),1 )
+$(error EXECUTOR=$(EXECUTOR): use local, slurm or submitit-local)
+endif
+ifneq ($(words $(STALE)) $(filter-out reuse rerun,$(STALE)),1 )
+$(error STALE=$(STALE): use reuse or rerun)
+endif
+ifneq ($(CHECKPOINT),)
+ifeq ($(wildcard $(CHECKPOINT)),)
+$(error CHECKPOINT=$(CHECKPOINT): no such file)
+endif
+endif
+# papermill's parameters of every executed chapter
+NB_PARAMS = -p profile "$(or $(strip $(PROFILE)),auto)" $(if $(CHECKPOINT),-p checkpoint "$(abspath $(CHECKPOINT))")
+
 CHAPTERS := $(sort $(wildcard book/[0-9][0-9]_*.py))
 NOTEBOOKS := $(CHAPTERS:.py=.ipynb)
 LIB := $(shell find lib -name '*.py')
+# the names make reproduce-<short>-<item> takes: the first word after NN_ (01_kfac_mlp_mixer -> kfac)
+SHORT := $(foreach c,$(notdir $(CHAPTERS:.py=)),$(word 2,$(subst _, ,$(c))))
 
-.PHONY: help setup data book html report list verify lint test bench clean distclean FORCE
+.PHONY: help setup data book lab html report list verify lint test bench clean distclean FORCE
 
 help: ## this list
 	@echo "The reproduction book — targets (cost: small profile on 2 CPU cores / paper profile on one GPU)"
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-30s %s\n", $$1, $$2}'
 	@echo "  chapters (short name, notebook) and their cost: smoke / small on 2 CPU cores / paper on one GPU"
 	@$(PY) -m lib.book costs 2>/dev/null || echo "    (run make setup first: the costs are read from lib/chapters/)"
-	@echo "  items: make reproduce-<chapter>-<item>, chapter = the word after NN_ (data, kfac, resmlp, actcoolr, mi,"
-	@echo "  swwdirvae); make list shows every item and its status; make reproduce-table2 finds the chapters with a Table 2"
+	@echo "  items: make reproduce-<chapter>-<item>, chapter = $(subst $() ,$(comma) ,$(SHORT)); make list shows every item"
+	@echo "  and its status; make reproduce-table2 finds the chapters with a Table 2"
 	@echo "  variables: PROFILE=paper|small|smoke  DATA_MIRROR=<folder of .npz>  CHAPTER_TIMEOUT=$(CHAPTER_TIMEOUT)"
 	@echo "             STALE=reuse|rerun (runs made by other code)  FRESH=1 (retrain everything into results-fresh/)"
 	@echo "             JOBS=N (parallel workers, one GPU each)  EXECUTOR=local|slurm|submitit-local  CHAPTER=<short name>"
+	@echo "             CHECKPOINT=<file> (chapter 01's B/16-PT rows)  ALLOW_CPU_PAPER=1 (the paper profile without CUDA)"
 
 setup: $(STAMP) ## create .venv from requirements.txt (~5 min, once)
 $(STAMP): requirements.txt
@@ -74,8 +103,11 @@ build/deps.mk: $(LIB) $(CHAPTERS)
 book/%.ipynb: book/%.py | $(STAMP)
 	@mkdir -p build/nb
 	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$*.ipynb $<
-	timeout --foreground $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill --no-progress-bar --cwd book build/nb/$*.ipynb build/nb/$*.out.ipynb \
-	  -p profile "$(or $(strip $(PROFILE)),auto)"
+	@# figures/ is written here only: make book publishes (a chapter run anywhere else writes to build/)
+	@echo "executing $* (papermill's log: build/nb/$*.log)"
+	BOOK_FIGURES_DIR=$(CURDIR)/figures timeout --foreground $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill --no-progress-bar \
+	  --cwd book build/nb/$*.ipynb build/nb/$*.out.ipynb $(NB_PARAMS) 2> build/nb/$*.log || \
+	  { $(PY) -m lib.book error build/nb/$*.out.ipynb build/nb/$*.log; exit 1; }
 	mv build/nb/$*.out.ipynb $@
 
 reproduce-%: $(STAMP) ## one item, e.g. reproduce-kfac-table2 (notebook, figures to build/reproduce/); reproduce-table2: which chapters have it (CHAPTER=kfac runs it)
@@ -84,14 +116,26 @@ reproduce-%: $(STAMP) ## one item, e.g. reproduce-kfac-table2 (notebook, figures
 	  if [ -z "$(CHAPTER)" ]; then $(PY) -m lib.book find $$item; exit $$?; fi; short="$(CHAPTER)"; fi; \
 	src=$$(ls book/[0-9][0-9]_$${short}*.py 2>/dev/null | head -1); \
 	if [ -z "$$src" ]; then \
-	  echo "usage: make reproduce-<chapter>-<item>; chapters: $(notdir $(CHAPTERS:.py=))"; exit 2; fi; \
+	  echo "usage: make reproduce-<chapter>-<item>; chapters: $(SHORT)"; exit 2; fi; \
 	name=$$(basename $$src .py); mkdir -p build/nb build/reproduce; \
+	$(PY) -m lib.book check $$name $$item || exit 2; \
+	$(PY) -m lib.data --allow-missing || exit 1; \
+	out=build/reproduce/$$name-$$item; \
 	$(VENV)/bin/jupytext --to ipynb --set-kernel python3 -o build/nb/$$name.ipynb $$src && \
-	BOOK_FIGURES_DIR=$(CURDIR)/build/reproduce/figures timeout --foreground $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill \
-	  --no-progress-bar --cwd book build/nb/$$name.ipynb build/reproduce/$$name-$$item.ipynb \
-	  -p profile "$(or $(strip $(PROFILE)),auto)" -y "only: [$$item]" && \
-	echo "executed: build/reproduce/$$name-$$item.ipynb, figures in build/reproduce/figures/$$name/" && \
+	echo "executing $$name, item $$item (papermill's log: $$out.log)" && \
+	{ BOOK_FIGURES_DIR=$(CURDIR)/build/reproduce/figures timeout --foreground $(CHAPTER_TIMEOUT) $(VENV)/bin/papermill \
+	  --no-progress-bar --cwd book build/nb/$$name.ipynb $$out.ipynb $(NB_PARAMS) -y "only: [$$item]" 2> $$out.log || \
+	  { $(PY) -m lib.book error $$out.ipynb $$out.log; exit 1; }; } && \
+	echo "executed: $$out.ipynb, figures in build/reproduce/figures/$$name/" && \
 	$(PY) -m lib.book show build/reproduce/figures $$name $$item
+
+lab: $(STAMP) ## JupyterLab on 127.0.0.1 from .venv, kernel "Reproduction book"; book/NN_*.py opens as a notebook (edits save to the .py)
+	$(PY) -m ipykernel install --sys-prefix --name reproduction-book --display-name "Reproduction book (.venv)" >/dev/null
+	@# a .py with a jupytext header opens as a notebook by default (jupytext's "Jupytext Notebook" viewer)
+	mkdir -p $(VENV)/share/jupyter/lab/settings && printf '%s\n' '{"@jupyterlab/docmanager-extension:plugin":' \
+	  '{"defaultViewers": {"python": "Jupytext Notebook"}}}' > $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(CURDIR) \
+	  --ServerApp.preferred_dir=$(CURDIR)/book $(if $(filter 0,$(shell id -u)),--allow-root)
 
 list: $(STAMP) ## every item of every chapter with its status (verdicts, profile, runs waiting, not run and why)
 	@$(PY) -m lib.book list

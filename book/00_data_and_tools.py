@@ -34,9 +34,8 @@ max_steps = None   # caps training steps (this chapter trains nothing)
 import numpy as np
 import pandas as pd
 
-from lib import data, env, loader, plots, report
-from lib import verdicts as V
-from lib.chapters import data_tools as D
+from lib import data, env, loader, plots, report, verdicts
+from lib.chapters import data_tools
 
 P, prov, claims = report.begin("00_data_and_tools", profile=profile, only=only, seeds=seeds, device=device,
                                 max_steps=max_steps)
@@ -92,12 +91,12 @@ if P.wants("datasets"):
         fmt = lambda v: ", ".join(f"{t:.4f}" for t in v)
         rows.append({"data set": name, "mean (ours)": fmt(mean), "mean (constant)": fmt(ds.spec.mean),
                      "std (ours)": fmt(std), "std (constant)": fmt(ds.spec.std), "largest |Δ|": round(gap, 4)})
-        claims.add("datasets", f"{name} pixel statistics match the normalisation constants", D.rule_pixel_statistics(gap),
-                   rule=f"largest |Δ| of per-channel mean and std ≤ {D.STAT_TOL}", paper="published constants",
+        claims.add("datasets", f"{name} pixel statistics match the normalisation constants", data_tools.rule_pixel_statistics(gap),
+                   rule=f"largest |Δ| of per-channel mean and std ≤ {data_tools.STAT_TOL}", paper="published constants",
                    ours=f"largest |Δ| = {gap:.4f}")
     for name in set(data.NAMES) - set(available):
         claims.add("datasets", f"{name} pixel statistics match the normalisation constants",
-                   rule=f"largest |Δ| ≤ {D.STAT_TOL}", not_run=f"{name} is not in data/: run `make data`")
+                   rule=f"largest |Δ| ≤ {data_tools.STAT_TOL}", not_run=f"{name} is not in data/: run `make data`")
     stats = pd.DataFrame(rows)
     report.save_table(stats, P.chapter, "pixel_statistics")
     display(stats)
@@ -139,7 +138,7 @@ if P.wants("loader") and "cifar10" in available:
     cases = {"32×32, flip + crop": (loader.Augment(flip=True, crop_pad=4), P.settings["batch_size"]),
              "32→256→224, flip + resize + centre crop": (loader.Augment(flip=True, resize=256, center_crop=224),
                                                          P.settings["upsample_batch_size"])}
-    quiet = V.machine_quiet()
+    quiet = verdicts.machine_quiet()
     print(quiet)
     speed = pd.DataFrame([{"setting": case, "batch": bs, "repeat": r, **loader.versus_torchvision(
         available["cifar10"], augment=aug, batch_size=bs, batches=P.settings["bench_batches"], device=P.device)}
@@ -148,12 +147,12 @@ if P.wants("loader") and "cifar10" in available:
     display(speed.round(1))
     for case, runs in speed.groupby("setting", sort=False):
         claims.add("loader", f"loader ≥ 10× torchvision DataLoader ({case})",
-                   D.rule_loader_speed(runs.ours_img_s, runs.torchvision_img_s, quiet),
-                   rule=f"bootstrap interval of ours / torchvision (mean img/s over repeats) above {D.SPEEDUP:g}",
+                   data_tools.rule_loader_speed(runs.ours_img_s, runs.torchvision_img_s, quiet),
+                   rule=f"bootstrap interval of ours / torchvision (mean img/s over repeats) above {data_tools.SPEEDUP:g}",
                    paper="goal ≥ 10×", ours=f"{runs.ours_img_s.mean():,.0f} vs {runs.torchvision_img_s.mean():,.0f} img/s "
                    f"({report.mean_std(runs.ratio, 1)}× per repeat)", evidence=env.device_name(P.device))
 elif P.wants("loader"):
-    claims.add("loader", "loader ≥ 10× torchvision DataLoader", rule=f"ours / torchvision ≥ {D.SPEEDUP:g}",
+    claims.add("loader", "loader ≥ 10× torchvision DataLoader", rule=f"ours / torchvision ≥ {data_tools.SPEEDUP:g}",
                not_run="CIFAR-10 is not in data/: run `make data`")
 
 # %% [markdown]
@@ -163,7 +162,4 @@ elif P.wants("loader"):
 # and the machine and versions it ran with (saved as `provenance.json` beside it).
 
 # %%
-claims.save()
-display(claims.frame())
-report.save_provenance(prov.finish(), P.chapter)
-print(prov)
+report.finish(P, prov, claims)

@@ -55,27 +55,21 @@ checkpoint = None   # path to a timm-format ImageNet Mixer-B/16 checkpoint, for 
 # %%
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from lib import data, plots, report, train
-from lib.chapters import kfac_mixer as K
+from lib.chapters import kfac_mixer
 
 P, prov, claims = report.begin("01_kfac_mlp_mixer", profile=profile, only=only, seeds=seeds, device=device,
                                 max_steps=max_steps)
 if checkpoint is not None and not Path(checkpoint).exists():
     raise FileNotFoundError(f"checkpoint {checkpoint} does not exist")
+t2 = t3 = t4 = quirk_runs = None    # the run grids of Table 2, Table 3, Table 4 and the quirks: None until run
 
 # %% [markdown]
-# The settings this profile runs with, beside the paper's:
+# The settings this profile runs with, beside the paper's (`n_train` None: all 50,000 train images; `kfac`: K-FAC
+# statistics and inverses every that many steps):
 
 # %%
-paper_sizes = P.paper["models"]
-display(pd.DataFrame({m: {**{f"paper {k}": v for k, v in paper_sizes[m].items()},
-                          **{f"ours {k}": v for k, v in P.settings["models"][m].items()}}
-                      for m in paper_sizes}))
-print({k: v for k, v in P.settings.items() if k != "models"}, "| paper: 50,000 train images, 100 epochs, "
-      "batch 64, K-FAC statistics every 10 steps and inverses every 100")
+display(report.settings_table(P))
 
 # %%
 available = data.available(("cifar10", "cifar100"))
@@ -96,12 +90,12 @@ for item, need in (("table2", "cifar10"), ("table4", "cifar10"), ("quirks", "cif
 # %%
 MODELS_T2 = ("S/4", "B/4", "S/16", "B/16") + (("B/16-PT",) if checkpoint else ())
 MODELS_T3 = ("B/4", "B/16") + (("B/16-PT",) if checkpoint else ())
-opts = {o: K.optimizer_spec(o, P) for o in K.OPTIMIZERS}
+opts = {o: kfac_mixer.optimizer_spec(o, P) for o in kfac_mixer.OPTIMIZERS}
 need_t2 = any(P.wants(i) for i in ("table2", "fig2", "fig3"))
 if need_t2 and "cifar10" in available:
-    t2 = K.run_grid(P, data="cifar10", models=MODELS_T2, optimizers=opts, seeds=P.seeds, checkpoint=checkpoint)
-    target2 = K.targets(P, t2, MODELS_T2, K.PAPER_TARGETS_T2)
-    table2 = K.results_table(P, t2, MODELS_T2, K.PAPER_T2, target2)
+    t2 = kfac_mixer.run_grid(P, data="cifar10", models=MODELS_T2, optimizers=opts, seeds=P.seeds, checkpoint=checkpoint)
+    target2 = kfac_mixer.targets(P, t2, MODELS_T2, kfac_mixer.PAPER_TARGETS_T2)
+    table2 = kfac_mixer.results_table(P, t2, MODELS_T2, kfac_mixer.PAPER_T2, target2)
     report.save_table(table2, P.chapter, "table2")
     display(table2)
 
@@ -110,17 +104,17 @@ if need_t2 and "cifar10" in available:
 
 # %%
 if need_t2 and checkpoint is None:
-    display(K.not_run_rows("B/16-PT", K.PAPER_T2, PT_REASON))
+    display(kfac_mixer.not_run_rows("B/16-PT", kfac_mixer.PAPER_T2, PT_REASON))
 
 # %% [markdown]
 # **Claim 1** — on 32×32 CIFAR-10 the three optimizers perform similarly (paper: best accuracies within
-# 2.34 points on S/4 and 1.91 on B/4). Rule (`K.rule_similar`): on S/4 and B/4 every pair of optimizers is
+# 2.34 points on S/4 and 1.91 on B/4). Rule (`kfac_mixer.rule_similar`): on S/4 and B/4 every pair of optimizers is
 # equivalent within ±2.5 points by two one-sided tests — the paper calls gaps up to 2.34 similar and the
 # upsampled rows, from 2.65 on, discrepant.
 #
 # **Claim 2** — on upsampled inputs without pretraining, K-FAC > SGD > Adam in best accuracy (2a) and in
-# epochs to target (2b). Rule 2a (`K.rule_accuracy_order`): on S/16 and B/16, K-FAC − SGD and SGD − Adam both
-# above 0 by Welch's interval (Bonferroni over the two pairs). Rule 2b (`K.rule_epochs_order`): the same
+# epochs to target (2b). Rule 2a (`kfac_mixer.rule_accuracy_order`): on S/16 and B/16, K-FAC − SGD and SGD − Adam both
+# above 0 by Welch's interval (Bonferroni over the two pairs). Rule 2b (`kfac_mixer.rule_epochs_order`): the same
 # ordering of per-seed epochs to target, Adam > SGD > K-FAC; it needs every run to reach its target (a run
 # that does not counts as its number of epochs, a bound that would flatter it).
 #
@@ -130,42 +124,36 @@ if need_t2 and checkpoint is None:
 
 # %%
 SMALL, UP = ("S/4", "B/4"), ("S/16", "B/16")
-sub = lambda d, models: {m: d[m] for m in models}
-tuned = K.rates_tuned(P)
+tuned = kfac_mixer.rates_tuned(P)
 print(tuned)
 
 # %%
 if P.wants("table2") and "cifar10" in available:
-    acc = K.accuracies(t2, MODELS_T2, K.OPTIMIZERS)
-    pre = lambda models: [K.trained(t2, models, K.OPTIMIZERS, data="cifar10"), tuned]
+    acc = kfac_mixer.accuracies(t2, MODELS_T2, kfac_mixer.OPTIMIZERS)
     claims.add("table2", "32×32 CIFAR-10: SGD, Adam and K-FAC perform similarly",
-               K.rule_similar(sub(acc, SMALL), pre(SMALL)),
-               rule=f"every pair of optimizers within ±{K.SIMILAR_MARGIN:g} points (TOST), S/4 and B/4",
-               paper=K.summary(K.paper_values(K.PAPER_T2, SMALL)), ours=K.summary(sub(acc, SMALL)))
+               kfac_mixer.rule_similar(kfac_mixer.subset(acc, SMALL),
+                                       kfac_mixer.preconditions(t2, SMALL, tuned, data="cifar10")),
+               rule=f"every pair of optimizers within ±{kfac_mixer.SIMILAR_MARGIN:g} points (TOST), S/4 and B/4",
+               paper=kfac_mixer.summary(kfac_mixer.paper_values(kfac_mixer.PAPER_T2, SMALL)),
+               ours=kfac_mixer.summary(kfac_mixer.subset(acc, SMALL)))
     claims.add("table2", "upsampled, no pretraining: K-FAC > SGD > Adam in best accuracy",
-               K.rule_accuracy_order(sub(acc, UP), pre(UP)),
+               kfac_mixer.rule_accuracy_order(kfac_mixer.subset(acc, UP),
+                                              kfac_mixer.preconditions(t2, UP, tuned, data="cifar10")),
                rule="K-FAC − SGD > 0 and SGD − Adam > 0 (Welch, Bonferroni), S/16 and B/16",
-               paper=K.summary(K.paper_values(K.PAPER_T2, UP)), ours=K.summary(sub(acc, UP)))
+               paper=kfac_mixer.summary(kfac_mixer.paper_values(kfac_mixer.PAPER_T2, UP)),
+               ours=kfac_mixer.summary(kfac_mixer.subset(acc, UP)))
 
 # %%
-def claim_sgd_best_on_pt(item: str, acc: dict, paper: dict, pre) -> None:
-    """Tables 2 and 3: fine-tuning the pretrained B/16, SGD is best (not run without the checkpoint)."""
-    text, rule = "fine-tuning B/16-PT: SGD is best", "SGD − K-FAC > 0 and SGD − Adam > 0 (Welch)"
-    if not checkpoint:
-        claims.add(item, text, rule=rule, not_run=PT_REASON)
-        return
-    claims.add(item, text, K.rule_best(sub(acc, ["B/16-PT"]), "SGD", pre(["B/16-PT"])), rule=rule,
-               paper=K.summary(K.paper_values(paper, ["B/16-PT"])), ours=K.summary(sub(acc, ["B/16-PT"])))
-
-
 if P.wants("table2") and "cifar10" in available:
-    ept = {m: {o: K.epochs_to_target(t2, m, o, target2[m]) for o in K.OPTIMIZERS} for m in UP}
+    ept = {m: {o: kfac_mixer.epochs_to_target(t2, m, o, target2[m]) for o in kfac_mixer.OPTIMIZERS} for m in UP}
+    reached = kfac_mixer.targets_reached(t2, kfac_mixer.subset(target2, UP))
     claims.add("table2", "upsampled, no pretraining: K-FAC reaches the target first, then SGD, then Adam",
-               K.rule_epochs_order(ept, pre(UP) + [K.targets_reached(t2, sub(target2, UP))]),
+               kfac_mixer.rule_epochs_order(ept, kfac_mixer.preconditions(t2, UP, tuned, data="cifar10") + [reached]),
                rule="epochs to target Adam > SGD > K-FAC (Welch, Bonferroni), S/16 and B/16",
-               paper=K.summary(K.paper_values(K.PAPER_T2, UP, 1), 0), ours=K.summary(ept, 1),
-               evidence=f"targets {sub(target2, UP)}")
-    claim_sgd_best_on_pt("table2", acc, K.PAPER_T2, pre)
+               paper=kfac_mixer.summary(kfac_mixer.paper_values(kfac_mixer.PAPER_T2, UP, 1), 0),
+               ours=kfac_mixer.summary(ept, 1), evidence=f"targets {kfac_mixer.subset(target2, UP)}")
+    kfac_mixer.claim_sgd_best_on_pt(claims, "table2", t2, kfac_mixer.PAPER_T2, tuned, data="cifar10",
+                                    not_run=None if checkpoint else PT_REASON)
 
 # %% [markdown]
 # ## Figures 2 and 3 — CIFAR-10 test curves
@@ -184,30 +172,32 @@ for item, models in (("fig2", ("S/16", "B/16", "B/16-PT")), ("fig3", ("S/4", "B/
 # ## Table 3 and Figure 4 — CIFAR-100
 #
 # B/4 and B/16 with the three optimizers. **Claim 3** — K-FAC is best on CIFAR-100 without pretraining.
-# Rule (`K.rule_best`): on B/4 and B/16, K-FAC − SGD and K-FAC − Adam both above 0 by Welch's interval, under
+# Rule (`kfac_mixer.rule_best`): on B/4 and B/16, K-FAC − SGD and K-FAC − Adam both above 0 by Welch's interval, under
 # the same preconditions as Table 2 (chance: 1%). The scaled profiles run one seed here (the CIFAR-100 runs
 # are the most expensive), which leaves the claim undecided: fewer than 3 seeds.
 
 # %%
 need_t3 = P.wants("table3") or P.wants("fig4")
 if need_t3 and "cifar100" in available:
-    c100_seeds = K.costly_seeds(P)
-    t3 = K.run_grid(P, data="cifar100", models=MODELS_T3, optimizers=opts, seeds=c100_seeds, checkpoint=checkpoint)
-    target3 = K.targets(P, t3, MODELS_T3, K.PAPER_TARGETS_T3)
-    table3 = K.results_table(P, t3, MODELS_T3, K.PAPER_T3, target3)
+    c100_seeds = kfac_mixer.costly_seeds(P)
+    t3 = kfac_mixer.run_grid(P, data="cifar100", models=MODELS_T3, optimizers=opts, seeds=c100_seeds, checkpoint=checkpoint)
+    target3 = kfac_mixer.targets(P, t3, MODELS_T3, kfac_mixer.PAPER_TARGETS_T3)
+    table3 = kfac_mixer.results_table(P, t3, MODELS_T3, kfac_mixer.PAPER_T3, target3)
     report.save_table(table3, P.chapter, "table3")
     display(table3)
     if checkpoint is None:
-        display(K.not_run_rows("B/16-PT", K.PAPER_T3, PT_REASON))
+        display(kfac_mixer.not_run_rows("B/16-PT", kfac_mixer.PAPER_T3, PT_REASON))
 
 # %%
 if P.wants("table3") and "cifar100" in available:
-    acc3 = K.accuracies(t3, MODELS_T3, K.OPTIMIZERS)
-    pre3 = lambda models: [K.trained(t3, models, K.OPTIMIZERS, data="cifar100"), tuned]
-    claims.add("table3", "CIFAR-100, no pretraining: K-FAC is best", K.rule_best(sub(acc3, MODELS_T3[:2]), "K-FAC",
-               pre3(MODELS_T3[:2])), rule="K-FAC − SGD > 0 and K-FAC − Adam > 0 (Welch), B/4 and B/16",
-               paper=K.summary(K.paper_values(K.PAPER_T3, MODELS_T3[:2])), ours=K.summary(sub(acc3, MODELS_T3[:2])))
-    claim_sgd_best_on_pt("table3", acc3, K.PAPER_T3, pre3)
+    acc3 = kfac_mixer.subset(kfac_mixer.accuracies(t3, MODELS_T3, kfac_mixer.OPTIMIZERS), MODELS_T3[:2])
+    claims.add("table3", "CIFAR-100, no pretraining: K-FAC is best",
+               kfac_mixer.rule_best(acc3, "K-FAC", kfac_mixer.preconditions(t3, MODELS_T3[:2], tuned, data="cifar100")),
+               rule="K-FAC − SGD > 0 and K-FAC − Adam > 0 (Welch), B/4 and B/16",
+               paper=kfac_mixer.summary(kfac_mixer.paper_values(kfac_mixer.PAPER_T3, MODELS_T3[:2])),
+               ours=kfac_mixer.summary(acc3))
+    kfac_mixer.claim_sgd_best_on_pt(claims, "table3", t3, kfac_mixer.PAPER_T3, tuned, data="cifar100",
+                                    not_run=None if checkpoint else PT_REASON)
 elif P.wants("table3"):
     claims.add("table3", "CIFAR-100, no pretraining: K-FAC is best", rule="K-FAC above SGD and Adam (Welch)",
                not_run="CIFAR-100 is not in data/: run `make data`")
@@ -223,7 +213,7 @@ if P.wants("fig4") and "cifar100" in available:
 # (M, D): the step size of M on the direction of D, per parameter tensor; (A, A) is plain A, so the diagonal
 # reuses Table 2's runs. Both children read the same, unmodified gradient (`lib/optim/graft.py` restores
 # `.grad` between them). **Claim 5** — the magnitude optimizer decides accuracy: rows (same M) differ little,
-# columns (same D) a lot. Rule (`K.rule_magnitude_decides`): per seed, the mean |difference| within columns
+# columns (same D) a lot. Rule (`kfac_mixer.rule_magnitude_decides`): per seed, the mean |difference| within columns
 # minus the mean |difference| within rows; on each of S/16 and B/16 (and B/16-PT with a checkpoint) its mean
 # over seeds lies above 0 by the one-sample t interval (paper: 4.97, 3.42 and 4.92 points). Preconditions: every
 # graft run trained, the rates tuned at this scale. The scaled profiles run one seed (the profile's first):
@@ -231,30 +221,32 @@ if P.wants("fig4") and "cifar100" in available:
 
 # %%
 if P.wants("table4") and "cifar10" in available:
-    grafts = {f"({m}, {d})": K.graft_spec(m, d, P) for m in ("SGD", "K-FAC") for d in ("SGD", "K-FAC")}
+    grafts = {f"({m}, {d})": kfac_mixer.graft_spec(m, d, P) for m in ("SGD", "K-FAC") for d in ("SGD", "K-FAC")}
     MODELS_T4 = UP + (("B/16-PT",) if checkpoint else ())
-    t4 = K.run_grid(P, data="cifar10", models=MODELS_T4, optimizers=grafts, seeds=K.costly_seeds(P),
-                    checkpoint=checkpoint)
+    t4 = kfac_mixer.run_grid(P, data="cifar10", models=MODELS_T4, optimizers=grafts, seeds=kfac_mixer.costly_seeds(P),
+                             checkpoint=checkpoint)
     for m in MODELS_T4:
-        tab = K.graft_table(t4, m)
+        tab = kfac_mixer.graft_table(t4, m)
         report.save_table(tab.reset_index(), P.chapter, f"table4_{m.replace('/', '')}")
-        print(f"{m} — ours ({P.profile}); paper: SGD row {K.PAPER_T4[m]['SGD', 'SGD']}, "
-              f"{K.PAPER_T4[m]['SGD', 'K-FAC']}; K-FAC row {K.PAPER_T4[m]['K-FAC', 'SGD']}, {K.PAPER_T4[m]['K-FAC', 'K-FAC']}")
+        paper_cells = kfac_mixer.PAPER_T4[m]
+        print(f"{m} — ours ({P.profile}); paper: SGD row {paper_cells['SGD', 'SGD']}, {paper_cells['SGD', 'K-FAC']}; "
+              f"K-FAC row {paper_cells['K-FAC', 'SGD']}, {paper_cells['K-FAC', 'K-FAC']}")
         display(tab.round(2))
 
 # %%
 if P.wants("table4") and "cifar10" in available:
-    gaps4 = {m: K.graft_gaps(t4, m) for m in MODELS_T4}
+    gaps4 = {m: kfac_mixer.graft_gaps(t4, m) for m in MODELS_T4}
     text = lambda ms: "; ".join(f"{m}: {report.mean_std(gaps4[m])}" for m in ms)
-    paper4 = lambda ms: "; ".join(f"{m}: {K.column_minus_row_gap(K.PAPER_T4[m]):.2f}" for m in ms)
-    pre4 = lambda ms: [K.trained(t4, ms, grafts, data="cifar10"), tuned]
+    paper4 = lambda ms: "; ".join(f"{m}: {kfac_mixer.column_minus_row_gap(kfac_mixer.PAPER_T4[m]):.2f}" for m in ms)
     rule4 = "mean |Δ| within columns − within rows > 0 (one-sample t over seeds)"
     claims.add("table4", "grafting: the magnitude optimizer decides accuracy",
-               K.rule_magnitude_decides(sub(gaps4, UP), pre4(UP)), rule=rule4 + ", S/16 and B/16",
-               paper=paper4(UP), ours=text(UP))
+               kfac_mixer.rule_magnitude_decides(kfac_mixer.subset(gaps4, UP),
+                                                 kfac_mixer.preconditions(t4, UP, tuned, data="cifar10", labels=grafts)),
+               rule=rule4 + ", S/16 and B/16", paper=paper4(UP), ours=text(UP))
     if checkpoint:
         claims.add("table4", "grafting on B/16-PT: the magnitude optimizer decides accuracy",
-                   K.rule_magnitude_decides(sub(gaps4, ["B/16-PT"]), pre4(["B/16-PT"])), rule=rule4,
+                   kfac_mixer.rule_magnitude_decides(kfac_mixer.subset(gaps4, ["B/16-PT"]), kfac_mixer.preconditions(
+                       t4, ["B/16-PT"], tuned, data="cifar10", labels=grafts)), rule=rule4,
                    paper=paper4(["B/16-PT"]), ours=text(["B/16-PT"]))
     else:
         claims.add("table4", "grafting on B/16-PT: the magnitude optimizer decides accuracy", rule=rule4,
@@ -266,40 +258,41 @@ if P.wants("table4") and "cifar10" in available:
 # 1. **G scaled by rows.** For Linear layers on 3-D inputs, the authors' code scales G by the number of
 #    rows N·R instead of N: R× the expand G (×channels for token mixing, ×tokens for channel mixing), which
 #    weakens the damping λ relative to the curvature. We rerun K-FAC with `g_rows_quirk=True` on the
-#    upsampled models and ask whether claim 2's K-FAC-vs-SGD ordering survives (`K.rule_g_scaling_keeps_order`:
+#    upsampled models and ask whether claim 2's K-FAC-vs-SGD ordering survives (`kfac_mixer.rule_g_scaling_keeps_order`:
 #    on each model, with K-FAC − SGD decided by Welch's interval, the authors' K-FAC sits on the same side; every
 #    run trained; one seed at the scaled profiles, so undecided there).
 # 2. **Grafting through a rewritten `.grad`.** The authors' K-FAC writes its step into `.grad` before SGD
 #    reads it, so their (K-FAC, SGD) cell is K-FAC in both roles. We rerun that cell with
 #    `rewrite_grad=True, restore_grad=False` and compare it with plain K-FAC and with the guarded cell
-#    (`K.rule_unguarded_is_kfac`: mean cos(Δ_M, Δ_D) over the first steps is 1 within 1e-3 without the guard;
+#    (`kfac_mixer.rule_unguarded_is_kfac`: mean cos(Δ_M, Δ_D) over the first steps is 1 within 1e-3 without the guard;
 #    the guarded cell, below that, is the control that the measurement tells them apart).
 
 # %%
 if P.wants("quirks") and "cifar10" in available:
-    AG = "K-FAC (authors' G)"
-    q_opts = {"K-FAC": opts["K-FAC"], "SGD": opts["SGD"], AG: K.optimizer_spec("K-FAC", P, g_rows_quirk=True),
-              "(K-FAC, SGD)": K.graft_spec("K-FAC", "SGD", P),
-              "(K-FAC, SGD) authors'": K.graft_spec("K-FAC", "SGD", P, restore_grad=False, rewrite_grad=True)}
-    q = K.run_grid(P, data="cifar10", models=UP, optimizers=q_opts, seeds=K.costly_seeds(P))
-    quirks = pd.DataFrame({label: [np.mean(K.best(q, m, label)) for m in UP] for label in q_opts},
-                          index=pd.Index(UP, name="model"))
+    AUTHORS_G = "K-FAC (authors' G)"
+    q_opts = {"K-FAC": opts["K-FAC"], "SGD": opts["SGD"],
+              AUTHORS_G: kfac_mixer.optimizer_spec("K-FAC", P, g_rows_quirk=True),
+              "(K-FAC, SGD)": kfac_mixer.graft_spec("K-FAC", "SGD", P),
+              "(K-FAC, SGD) authors'": kfac_mixer.graft_spec("K-FAC", "SGD", P, restore_grad=False, rewrite_grad=True)}
+    quirk_runs = kfac_mixer.run_grid(P, data="cifar10", models=UP, optimizers=q_opts, seeds=kfac_mixer.costly_seeds(P))
+    quirks = kfac_mixer.quirks_table(quirk_runs, UP, q_opts)
     report.save_table(quirks.reset_index(), P.chapter, "quirks")
     display(quirks.round(2))
 
 # %%
 if P.wants("quirks") and "cifar10" in available:
-    accq = K.accuracies(q, UP, ("K-FAC", AG, "SGD"))
+    accq = kfac_mixer.accuracies(quirk_runs, UP, ("K-FAC", AUTHORS_G, "SGD"))
     claims.add("quirks", "the authors' G scaling leaves 'K-FAC vs SGD' on upsampled inputs unchanged",
-               K.rule_g_scaling_keeps_order(accq, AG, [K.trained(q, UP, ("K-FAC", AG, "SGD"), data="cifar10")]),
+               kfac_mixer.rule_g_scaling_keeps_order(accq, AUTHORS_G, [kfac_mixer.trained(
+                   quirk_runs, UP, ("K-FAC", AUTHORS_G, "SGD"), data="cifar10")]),
                rule="K-FAC with R×G on the side of SGD that K-FAC with expand G is on (Welch), S/16 and B/16",
-               paper="— (not in the paper)", ours=K.summary(accq))
-    align = {label: K.graft_alignment(P, "S/16", q_opts[label], seed=P.seeds[0])
+               paper="— (not in the paper)", ours=kfac_mixer.summary(accq))
+    align = {label: kfac_mixer.graft_alignment(P, "S/16", q_opts[label], seed=P.seeds[0])
              for label in ("(K-FAC, SGD)", "(K-FAC, SGD) authors'")}
     print("mean cos(Δ_M, Δ_D) over the first graft steps on S/16:", {k: round(v, 4) for k, v in align.items()})
     claims.add("quirks", "without the guard, the (K-FAC, SGD) cell is K-FAC in both roles",
-               K.rule_unguarded_is_kfac(align["(K-FAC, SGD) authors'"], align["(K-FAC, SGD)"]),
-               rule=f"cos(Δ_M, Δ_D) = 1 ± {K.ALIGN_TOL:g} without the guard; below that with it (control)",
+               kfac_mixer.rule_unguarded_is_kfac(align["(K-FAC, SGD) authors'"], align["(K-FAC, SGD)"]),
+               rule=f"cos(Δ_M, Δ_D) = 1 ± {kfac_mixer.ALIGN_TOL:g} without the guard; below that with it (control)",
                paper="— (the authors' code)", ours=", ".join(f"{k}: {v:.4f}" for k, v in align.items()))
 
 # %% [markdown]
@@ -309,10 +302,7 @@ if P.wants("quirks") and "cifar10" in available:
 
 # %%
 if P.wants("quirks") and "cifar10" in available:
-    noise = {m: K.seed_noise(t2, m) for m in quirks.index} if "t2" in globals() else {m: float("nan") for m in quirks.index}
-    display(pd.DataFrame({"|authors' (K-FAC, SGD) − K-FAC|": (quirks["(K-FAC, SGD) authors'"] - quirks["K-FAC"]).abs(),
-                          "|guarded (K-FAC, SGD) − K-FAC|": (quirks["(K-FAC, SGD)"] - quirks["K-FAC"]).abs(),
-                          "seed std (Table 2)": pd.Series(noise)}).round(2))
+    display(kfac_mixer.quirks_vs_seed_noise(quirks, t2).round(2))
 
 # %% [markdown]
 # ## Reading the verdicts
@@ -332,10 +322,5 @@ if P.wants("quirks") and "cifar10" in available:
 # Every claim with its computed verdict (saved as `figures/01_kfac_mlp_mixer/claims.csv`):
 
 # %%
-grids = [g for g in ("t2", "t3", "t4", "q") if g in globals()]
-prov["runs_train_time_s"] = round(K.train_time_s(*(globals()[g] for g in grids)), 1)  # from the run store
-claims.save()
-with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "paper", "ours", "n", "interval", "verdict", "reason"]])
-report.save_provenance(prov.finish(), P.chapter)
-print(prov)
+prov["runs_train_time_s"] = round(kfac_mixer.train_time_s(t2, t3, t4, quirk_runs), 1)  # from the run store
+report.finish(P, prov, claims, columns=("item", "claim", "paper", "ours", "n", "interval", "verdict", "reason"))

@@ -54,9 +54,8 @@ max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the pape
 # %%
 import pandas as pd
 
-from lib import data, env, experiment, plots, report, train
-from lib import verdicts as V
-from lib.chapters import resmlp as R
+from lib import data, env, experiment, plots, report, train, verdicts
+from lib.chapters import resmlp
 
 P, prov, claims = report.begin("02_resmlp", profile=profile, only=only, seeds=seeds, device=device,
                                 max_steps=max_steps)
@@ -66,12 +65,7 @@ P, prov, claims = report.begin("02_resmlp", profile=profile, only=only, seeds=se
 # except the data: CIFAR-10 upsampled to 224×224 instead of ImageNet):
 
 # %%
-paper = P.paper
-display(pd.DataFrame({"paper": {**paper["model"], "train images": "ImageNet 1.28M (ours: CIFAR-10 50k)",
-                                "batch": paper["batch"], "teacher": paper["teacher"]["model"]},
-                      f"ours ({P.profile})": {**P.settings["model"], "train images": P.settings["n_train"] or 50000,
-                                              "batch": P.settings["batch"], "teacher": P.settings["teacher"]["model"]}}))
-display(pd.DataFrame({name: {k: v for k, v in r.items()} for name, r in P.settings["recipes"].items()}).T)
+display(report.settings_table(P))
 
 # %%
 available = data.available(("cifar10",))    # without it the training items say "not run"
@@ -83,14 +77,14 @@ available = data.available(("cifar10",))    # without it the training items say 
 # `FlopCounterMode` count / 2), and inference throughput at batch 32 after warm-up, on our device, timed
 # three times with S12 and S24 interleaved. **Claims**: the parameter counts match the paper's printed
 # integers (±0.5M) and the FLOPs its printed decimal (±0.05G, plus 1% for the element-wise operations our
-# counter skips, `R.FLOPS_RTOL`); S24, twice as deep, runs at about half S12's throughput (V100: 1415.1 vs
-# 715.4 im/s, 1.98×; rule: the bootstrap interval of our ratio inside [1.5, 2.5], timed on an idle machine).
+# counter skips, `resmlp.FLOPS_RTOL`); S24, twice as deep, runs at about half S12's throughput (V100: 1415.1
+# vs 715.4 im/s, 1.98×; rule: the bootstrap interval of our ratio inside [1.5, 2.5], timed on an idle machine).
 
 # %%
 if P.wants("table1"):
-    quiet = V.machine_quiet()                    # before timing: a busy machine times the load
-    timings = R.throughput_repeats(P.device, **P.settings["throughput"])
-    t1 = R.table1(timings)
+    quiet = verdicts.machine_quiet()             # before timing: a busy machine times the load
+    timings = resmlp.throughput_repeats(P.device, **P.settings["throughput"])
+    t1 = resmlp.table1(timings)
     report.save_table(timings, P.chapter, "table1_timings")
     report.save_table(t1, P.chapter, "table1")
     print("ours measured on", env.device_name(P.device), "—", quiet)
@@ -98,16 +92,17 @@ if P.wants("table1"):
 
 # %%
 if P.wants("table1"):
-    params = dict(zip(R.PAPER_T1, t1["ours params (M)"]))
-    gflops = dict(zip(R.PAPER_T1, t1["ours GFLOPs"]))
+    params = dict(zip(resmlp.PAPER_T1, t1["ours params (M)"]))
+    gflops = dict(zip(resmlp.PAPER_T1, t1["ours GFLOPs"]))
     claims.add("table1", "ResMLP-S12 / S24: 15M / 30M parameters, 3.0 / 6.0 GFLOPs",
-               R.rule_table1_complexity(params, gflops), rule=f"params within ±{R.PARAMS_ATOL_T1}M, GFLOPs within "
-               f"±{R.FLOPS_ATOL} + {R.FLOPS_RTOL:.0%}", paper="S12: 15M, 3.0 GFLOPs; S24: 30M, 6.0 GFLOPs",
+               resmlp.rule_table1_complexity(params, gflops),
+               rule=f"params within ±{resmlp.PARAMS_ATOL_T1}M, GFLOPs within ±{resmlp.FLOPS_ATOL} + {resmlp.FLOPS_RTOL:.0%}",
+               paper="S12: 15M, 3.0 GFLOPs; S24: 30M, 6.0 GFLOPs",
                ours="; ".join(f"{k}: {params[k]}M, {gflops[k]} GFLOPs" for k in params))
-    ips = {k: timings.loc[timings["model"] == f"ResMLP-{k}", "images_per_s"].to_numpy() for k in R.PAPER_T1}
+    ips = {k: timings.loc[timings["model"] == f"ResMLP-{k}", "images_per_s"].to_numpy() for k in resmlp.PAPER_T1}
     claims.add("table1", "S24 runs at about half the throughput of S12",
-               R.rule_throughput_ratio(ips["S12"], ips["S24"], quiet),
-               rule=f"bootstrap interval of S12 / S24 im/s inside {list(R.THROUGHPUT_BAND)}, machine idle",
+               resmlp.rule_throughput_ratio(ips["S12"], ips["S24"], quiet),
+               rule=f"bootstrap interval of S12 / S24 im/s inside {list(resmlp.THROUGHPUT_BAND)}, machine idle",
                paper=f"1415.1 / 715.4 im/s = {1415.1 / 715.4:.2f}× (V100)",
                ours=f"{report.mean_std(ips['S12'], 1)} / {report.mean_std(ips['S24'], 1)} im/s",
                evidence=env.device_name(P.device))
@@ -119,22 +114,20 @@ if P.wants("table1"):
 
 # %%
 if P.wants("table3"):
-    t3c = R.complexity_table()
+    t3c = resmlp.complexity_table()
     report.save_table(t3c, P.chapter, "table3_complexity")
     display(t3c.round(3))
 
 # %%
 if P.wants("table3"):
-    col = lambda c: dict(zip(t3c["variant"], t3c[c]))
-    def largest(c):                                  # the row furthest from the paper's
-        r = t3c.loc[(t3c[f"ours {c}"] - t3c[f"paper {c}"]).abs().idxmax()]
-        return f"largest |Δ|: {r['variant']}, {r[f'ours {c}']:.3f} vs {r[f'paper {c}']}"
-    claims.add("table3", "Table 3's parameter counts", R.rule_params(col("ours params (M)"), col("paper params (M)")),
-               rule=f"every row within ±{R.PARAMS_ATOL}M", paper=f"{len(t3c)} rows, 14.9–129.1M",
-               ours=largest("params (M)"))
-    claims.add("table3", "Table 3's FLOP counts", R.rule_flops(col("ours GFLOPs"), col("paper GFLOPs")),
-               rule=f"every row within ±{R.FLOPS_ATOL} + {R.FLOPS_RTOL:.0%} GFLOPs", paper=f"{len(t3c)} rows, 2.8–100.2G",
-               ours=largest("GFLOPs"))
+    claims.add("table3", "Table 3's parameter counts",
+               resmlp.rule_params(resmlp.by_variant(t3c, "ours params (M)"), resmlp.by_variant(t3c, "paper params (M)")),
+               rule=f"every row within ±{resmlp.PARAMS_ATOL}M", paper=f"{len(t3c)} rows, 14.9–129.1M",
+               ours=resmlp.largest_gap(t3c, "params (M)"))
+    claims.add("table3", "Table 3's FLOP counts",
+               resmlp.rule_flops(resmlp.by_variant(t3c, "ours GFLOPs"), resmlp.by_variant(t3c, "paper GFLOPs")),
+               rule=f"every row within ±{resmlp.FLOPS_ATOL} + {resmlp.FLOPS_RTOL:.0%} GFLOPs",
+               paper=f"{len(t3c)} rows, 2.8–100.2G", ours=resmlp.largest_gap(t3c, "GFLOPs"))
 
 # %% [markdown]
 # The row furthest from the paper is **linear → MLP**: the parameters agree (18.6M), the FLOPs come to
@@ -153,70 +146,70 @@ if P.wants("table3"):
 # (our 4×4 patches doubled to 8×8, which the claim "smaller patches help" predicts to be worse).
 #
 # **Rules.** A change "goes the paper's way" when Welch's 95% interval of our difference from the baseline
-# lies on the paper's side of 0 (`R.rule_ablation_helps`), and against it when it lies on the other side;
-# an interval containing 0 is inconclusive, and so is any comparison with fewer than 3 seeds per variant.
-# The orderings ("none is lowest", "conv 3×3 is best") need every pair to hold; "depth-wise performs like
-# linear" is an equivalence test within ±0.6 points (`R.DEPTHWISE_MARGIN`). **Preconditions**: every compared
-# run trained (training loss fell ≥ 10%, test accuracy ≥ chance + 5 points) and each variant's seeds are
-# different runs (identical per-epoch histories across seeds mean they are not).
+# lies on the paper's side of 0 (`resmlp.rule_ablation_helps`), and against it when it lies on the other
+# side; an interval containing 0 is inconclusive, and so is any comparison with fewer than 3 seeds per
+# variant. The orderings ("none is lowest", "conv 3×3 is best") need every pair to hold; "depth-wise performs
+# like linear" is an equivalence test within ±0.6 points (`resmlp.DEPTHWISE_MARGIN`). **Preconditions**: every
+# compared run trained (training loss fell ≥ 10%, test accuracy ≥ chance + 5 points) and each variant's
+# seeds are different runs (identical per-epoch histories across seeds mean they are not).
 
 # %%
 need_runs = any(P.wants(i) for i in ("table3", "training", "fig2", "fig3")) and "cifar10" in available
 if need_runs:
-    base_cfg = {s: R.config(P, model_kwargs=R.model_kwargs(P, {}), recipe="modern", seed=s, keep_weights=True)
-                for s in P.seeds}
+    base_cfg = {s: resmlp.config(P, model_kwargs=resmlp.model_kwargs(P, {}), recipe="modern", seed=s,
+                                 keep_weights=True) for s in P.seeds}
     base = experiment.run_many(base_cfg, device=P.device, label="baseline")
 if P.wants("table3") and "cifar10" in available:
     abl = experiment.run_many({(label, s): base_cfg[s] if opts == {} else
-                               R.config(P, model_kwargs=R.model_kwargs(P, opts), recipe="modern", seed=s)
-                               for label, (opts, _, _) in R.ABLATIONS.items() for s in P.seeds},
+                               resmlp.config(P, model_kwargs=resmlp.model_kwargs(P, opts), recipe="modern", seed=s)
+                               for label, (opts, _, _) in resmlp.ABLATIONS.items() for s in P.seeds},
                               device=P.device, label="table3")
-    acc = {label: [R.final(abl[label, s]) for s in P.seeds] for label in R.ABLATIONS}
-    t3 = R.ablation_table(acc)
+    acc = {label: [abl[label, s].last() for s in P.seeds] for label in resmlp.ABLATIONS}
+    t3 = resmlp.ablation_table(acc)
     report.save_table(t3, P.chapter, "table3_ablations")
     display(t3)
 
 # %%
 if P.wants("table3") and "cifar10" in available:
-    long = pd.concat([t3.assign(Δ=t3["ours Δ"], source=f"ours (CIFAR-10, {P.profile})"),
-                      t3[t3["paper Δ (ImageNet)"] != "—"].assign(Δ=lambda d: d["paper Δ (ImageNet)"].astype(float),
-                                                                 source="paper (ImageNet)")])
+    long = resmlp.ablation_deltas(t3, P.profile)
     fig = plots.bars(long[long["variant"] != "linear (baseline)"], x="Δ", y="variant", hue="source", size=(7, 4),
                      title="Table 3 ablations: change in top-1 vs the baseline (points)")
     report.save_figure(fig, P.chapter, "table3_ablations")
 
 # %%
 if P.wants("table3") and "cifar10" in available:
-    B = acc["linear (baseline)"]
-    hist = {label: [abl[label, s] for s in P.seeds] for label in R.ABLATIONS}
-    pre = lambda *labels: [R.runs_trained({f"{k}, seed {s}": abl[k, s] for k in labels for s in P.seeds}),
-                           R.seeds_distinct({k: hist[k] for k in labels})]
-    ours = lambda *labels: "; ".join(f"{k} {report.mean_std(acc[k])}" for k in labels)
-    paper_of = lambda variant: f"{R.paper_row(variant)[6]} vs {R.paper_row(R.paper_row(variant)[2])[6]}"
+    baseline_acc = acc["linear (baseline)"]
+    pre = lambda *labels: resmlp.ablation_preconditions(abl, P.seeds, labels)
+    ours = lambda *labels: resmlp.accuracies_text(acc, labels)
     claims.add("table3", "linear → none (a bag of patches) costs the most accuracy",
-               R.rule_none_lowest(acc, pre(*R.ABLATIONS)), rule="every other variant above 'none' (Welch 95%, each pair)",
+               resmlp.rule_none_lowest(acc, pre(*resmlp.ABLATIONS)),
+               rule="every other variant above 'none' (Welch 95%, each pair)",
                paper="none 56.5 vs ≥ 76.3 for every other S12 row", ours=ours("linear → none", "linear (baseline)"))
     for label, text in (("Aff → LayerNorm", "Aff → LayerNorm improves accuracy (+1.1)"),
                         ("average → Class-MLP", "Class-MLP pooling improves accuracy (+0.9)")):
-        claims.add("table3", text, R.rule_ablation_helps(acc[label], B, pre(label, "linear (baseline)"),
-                                                         names=(label, "baseline")),
-                   rule="variant − baseline > 0 (Welch 95%)", paper=paper_of(label), ours=ours(label, "linear (baseline)"))
+        claims.add("table3", text, resmlp.rule_ablation_helps(acc[label], baseline_acc, pre(label, "linear (baseline)"),
+                                                              names=(label, "baseline")),
+                   rule="variant − baseline > 0 (Welch 95%)", paper=resmlp.paper_vs_baseline(label),
+                   ours=ours(label, "linear (baseline)"))
     claims.add("table3", "smaller patches improve accuracy (ours: larger patches lower it)",
-               R.rule_ablation_helps(B, acc["patch ×2 (larger)"], pre("linear (baseline)", "patch ×2 (larger)"),
-                                     names=("patch 4", "patch 8")),
-               rule="smaller − larger patches > 0 (Welch 95%)", paper=f"S12/8 {paper_of('S12 patch 16 → 8')} (S12/16)",
+               resmlp.rule_ablation_helps(baseline_acc, acc["patch ×2 (larger)"],
+                                          pre("linear (baseline)", "patch ×2 (larger)"), names=("patch 4", "patch 8")),
+               rule="smaller − larger patches > 0 (Welch 95%)",
+               paper=f"S12/8 {resmlp.paper_vs_baseline('S12 patch 16 → 8')} (S12/16)",
                ours=ours("linear (baseline)", "patch ×2 (larger)"))
 
 # %%
 if P.wants("table3") and "cifar10" in available:
     convs = ("linear → conv 3×3", "linear (baseline)", "linear → conv 3×3 depth-wise", "linear → conv 3×3 depth-separable")
-    claims.add("table3", "full 3×3 convolutions give the best patch communication", R.rule_conv3x3_best(acc, pre(*convs)),
+    claims.add("table3", "full 3×3 convolutions give the best patch communication",
+               resmlp.rule_conv3x3_best(acc, pre(*convs)),
                rule="conv 3×3 above linear, depth-wise and depth-separable (Welch 95%, each pair)",
                paper="conv 3×3 77.3, linear 76.6, depth-wise 76.3, depth-separable 77.0", ours=ours(*convs))
     dw = "linear → conv 3×3 depth-wise"
     claims.add("table3", "a 3×3 depth-wise conv performs like the linear layer (−0.3)",
-               R.rule_depthwise_like_linear(acc[dw], B, pre(dw, "linear (baseline)")),
-               rule=f"equivalent within ±{R.DEPTHWISE_MARGIN} points (TOST)", paper=paper_of(dw),
+               resmlp.rule_depthwise_like_linear(acc[dw], baseline_acc, pre(dw, "linear (baseline)")),
+               rule=f"equivalent within ±{resmlp.DEPTHWISE_MARGIN} points (TOST)",
+               paper=resmlp.paper_vs_baseline(dw),
                ours=ours(dw, "linear (baseline)"))
 
 # %% [markdown]
@@ -240,44 +233,37 @@ if P.wants("table3") and "cifar10" in available:
 
 # %%
 if P.wants("training") and "cifar10" in available:
-    teacher_cfg = R.teacher_config(P)
-    teacher = R.run(P, teacher_cfg, "convnet teacher")
-    kw = R.model_kwargs(P, {})
-    cfgs = {(name, s): base_cfg[s] if name == "modern" else R.config(P, model_kwargs=kw, recipe=name, seed=s)
+    teacher_cfg = resmlp.teacher_config(P)
+    teacher = resmlp.run(P, teacher_cfg, "convnet teacher")
+    kw = resmlp.model_kwargs(P, {})
+    cfgs = {(name, s): base_cfg[s] if name == "modern" else resmlp.config(P, model_kwargs=kw, recipe=name, seed=s)
             for name in ("modern", "modern_full", "old_fashioned", "sgd_same_epochs") for s in P.seeds}
-    cfgs.update({("distillation", s): R.config(P, model_kwargs=kw, recipe="modern", seed=s, distill=teacher_cfg)
+    cfgs.update({("distillation", s): resmlp.config(P, model_kwargs=kw, recipe="modern", seed=s, distill=teacher_cfg)
                  for s in P.seeds})                                # after the teacher: they read its weights
     done = experiment.run_many(cfgs, device=P.device, label="training")
-    rec = {}
-    for (name, s), h in done.items():
-        rec.setdefault(name, {})[s] = h
-    tacc = {name: [R.final(h) for h in hs.values()] for name, hs in rec.items()}
-    paper_t = dict(zip(("modern", "old_fashioned", "distillation"), R.PAPER_TRAINING.values()))
-    ttab = pd.DataFrame([{"recipe": n, "epochs": len(next(iter(rec[n].values())).epochs),
-                          "paper (ImageNet, S12)": paper_t.get(n, "—"), f"ours ({P.profile})": report.mean_std(v),
-                          "seeds": len(v)} for n, v in tacc.items()]
-                        + [{"recipe": "teacher (convnet)", "epochs": len(teacher.epochs), "paper (ImageNet, S12)": "—",
-                            f"ours ({P.profile})": report.mean_std([R.final(teacher)]), "seeds": 1}])
+    rec = resmlp.by_recipe(done)                                   # {recipe: {seed: History}}
+    tacc = {name: [h.last() for h in hs.values()] for name, hs in rec.items()}
+    ttab = resmlp.training_table(rec, teacher, P.profile)
     report.save_table(ttab, P.chapter, "table3_training")
     display(ttab)
 
 # %%
 if P.wants("training") and "cifar10" in available:
-    trained_runs = lambda *names: R.runs_trained({f"{n}, seed {s}": h for n in names for s, h in rec[n].items()})
+    trained_runs = lambda *names: resmlp.recipes_trained(rec, names)
     sgd_lr = P.settings["recipes"]["old_fashioned"]["optimizer"]["lr"]
     claims.add("training", "the modern (DeiT) recipe beats the old-fashioned ResNet recipe",
-               R.rule_modern_beats_old(tacc["modern"], tacc["old_fashioned"],
-                                       [trained_runs("modern", "old_fashioned"), R.sgd_tuned(sgd_lr)]),
+               resmlp.rule_modern_beats_old(tacc["modern"], tacc["old_fashioned"],
+                                            [trained_runs("modern", "old_fashioned"), resmlp.sgd_tuned(sgd_lr)]),
                rule="modern − old-fashioned > 0 (Welch 95%)", paper="76.6 vs 69.2 (+7.4)",
                ours=f"modern {report.mean_std(tacc['modern'])}, old-fashioned {report.mean_std(tacc['old_fashioned'])}",
                evidence=f"SGD for all epochs {report.mean_std(tacc['sgd_same_epochs'])}")
     claims.add("training", "distillation from a convnet improves ResMLP",
-               R.rule_distillation_helps(tacc["distillation"], tacc["modern"],
-                                         [trained_runs("distillation", "modern"),
-                                          R.teacher_better(R.final(teacher), tacc["modern"])]),
+               resmlp.rule_distillation_helps(tacc["distillation"], tacc["modern"],
+                                              [trained_runs("distillation", "modern"),
+                                               resmlp.teacher_better(teacher.last(), tacc["modern"])]),
                rule="distilled − modern > 0 (Welch 95%)", paper="77.8 vs 76.6 (+1.2)",
                ours=f"distilled {report.mean_std(tacc['distillation'])}, modern {report.mean_std(tacc['modern'])}",
-               evidence=f"teacher {R.final(teacher):.2f}")
+               evidence=f"teacher {teacher.last():.2f}")
 
 # %%
 if P.wants("training") and "cifar10" in available:
@@ -294,30 +280,30 @@ if P.wants("training") and "cifar10" in available:
 # The paper shows ResMLP-S24 on ImageNet: convolution-like local patterns early, sparse long-range
 # interactions later. **Claim** (early layers are convolution-like): in the first layer, the share of a
 # row's |weight| on its own patch and 8 neighbours, over the share uniform weights would put there — its
-# one-sample interval over seeds lies above 2 (`R.rule_early_layers_local`); we also print that share for
+# one-sample interval over seeds lies above 2 (`resmlp.rule_early_layers_local`); we also print that share for
 # every layer. Preconditions: the baseline runs trained, and training moved A at least as far as its
-# random start (‖A − A₀‖ ≥ ‖A₀‖, `R.a_learned`): otherwise we would be reading the initialisation.
+# random start (‖A − A₀‖ ≥ ‖A₀‖, `resmlp.a_learned`): otherwise we would be reading the initialisation.
 
 # %%
 if (P.wants("fig2") or P.wants("fig3")) and "cifar10" in available:
     trained = {s: experiment.trained_model(c, P.device) for s, c in base_cfg.items()}
-    inits = {s: R.initial_model(c) for s, c in base_cfg.items()}   # each seed's untrained A₀
-    moved = {s: R.a_moved(trained[s], inits[s]) for s in P.seeds}   # per layer ‖A − A₀‖ / ‖A₀‖
-    base_trained = R.runs_trained({f"baseline, seed {s}": h for s, h in base.items()})
+    inits = {s: resmlp.initial_model(c) for s, c in base_cfg.items()}      # each seed's untrained A₀
+    moved = {s: resmlp.a_moved(trained[s], inits[s]) for s in P.seeds}     # per layer ‖A − A₀‖ / ‖A₀‖
+    base_trained = resmlp.runs_trained({f"baseline, seed {s}": h for s, h in base.items()})
 if P.wants("fig2") and "cifar10" in available:
-    f2 = P.settings["fig2"]
+    fig2_settings = P.settings["fig2"]
+    central = fig2_settings["central"]
     m0 = trained[P.seeds[0]]
-    fig = plots.mosaics({f"layer {i + 1}": R.a_rows(m0, i, f2["central"]) for i in f2["layers"]},
-                        title=f"fig2: rows of A for the {f2['central']}×{f2['central']} central patches ({P.profile})")
+    fig = plots.mosaics({f"layer {i + 1}": resmlp.a_rows(m0, i, central) for i in fig2_settings["layers"]},
+                        title=f"fig2: rows of A for the {central}×{central} central patches ({P.profile})")
     report.save_figure(fig, P.chapter, "fig2")
-    loc = pd.DataFrame([{"seed": s, "layer": i + 1, "local share": R.locality(m, i)[0], "uniform": R.locality(m, i)[1]}
-                        for s, m in trained.items() for i in range(len(m.blocks))])
+    loc = resmlp.locality_frame(trained)
     display(loc.pivot(index="layer", columns="seed", values="local share").round(3))
     first = loc[loc["layer"] == 1]
     claims.add("fig2", "early cross-patch layers are convolution-like (local)",
-               R.rule_early_layers_local(first["local share"], first["uniform"].iloc[0],
-                                         [base_trained, R.a_learned([moved[s][0] for s in P.seeds])]),
-               rule=f"layer 1: 3×3-neighbourhood share of |A| / uniform > {R.LOCAL_RATIO:g} (one-sample t 95%)",
+               resmlp.rule_early_layers_local(first["local share"], first["uniform"].iloc[0],
+                                              [base_trained, resmlp.a_learned([moved[s][0] for s in P.seeds])]),
+               rule=f"layer 1: 3×3-neighbourhood share of |A| / uniform > {resmlp.LOCAL_RATIO:g} (one-sample t 95%)",
                paper="Fig. 2 (S24, ImageNet): convolution-like local patterns in early layers",
                ours=f"{report.mean_std(first['local share'] / first['uniform'])}× uniform",
                evidence=", ".join(f"seed {int(r.seed)}: {r['local share']:.3f} vs uniform {r.uniform:.3f}"
@@ -328,23 +314,23 @@ if P.wants("fig2") and "cifar10" in available:
 #
 # Per layer, the share of weights whose magnitude is below 5% of the matrix's largest, for A and for the
 # cross-channel MLP's B (d→4d) and C (4d→d); at initialisation (same seed, untrained) for reference.
-# **Claim**: A is sparser than B and C. Rule (`R.rule_a_sparser`): per seed, the mean over layers of
+# **Claim**: A is sparser than B and C. Rule (`resmlp.rule_a_sparser`): per seed, the mean over layers of
 # A's share minus the larger of B's and C's; its one-sample interval over seeds above 0 → reproduced, below
 # → not reproduced. Preconditions as for Figure 2, over every layer's A.
 
 # %%
 if P.wants("fig3") and "cifar10" in available:
-    sp = pd.concat([R.sparsity_frame(m).assign(seed=s, state="trained") for s, m in trained.items()]
-                   + [R.sparsity_frame(inits[P.seeds[0]]).assign(seed=-1, state="initialisation")])
+    sp = pd.concat([resmlp.sparsity_frame(m).assign(seed=s, state="trained") for s, m in trained.items()]
+                   + [resmlp.sparsity_frame(inits[P.seeds[0]]).assign(seed=-1, state="initialisation")])
     report.save_table(sp, P.chapter, "fig3")
     fig = plots.bars(sp[sp["state"] == "trained"], x="layer", y="sparsity", hue="matrix",
                      title=f"fig3: share of |w| < 5% of max ({P.profile}; bars: mean over seeds)")
     report.save_figure(fig, P.chapter, "fig3")
     display(sp.pivot_table(index="layer", columns=["state", "matrix"], values="sparsity").round(3))
-    m3 = R.sparsity_arrays(sp[sp["state"] == "trained"])            # (seeds, layers) per matrix
+    m3 = resmlp.sparsity_arrays(sp[sp["state"] == "trained"])       # (seeds, layers) per matrix
     claims.add("fig3", "the cross-patch matrices A are sparser than the MLP's B and C",
-               R.rule_a_sparser(m3["A"], m3["B"], m3["C"],
-                                [base_trained, R.a_learned([x for s in P.seeds for x in moved[s]])]),
+               resmlp.rule_a_sparser(m3["A"], m3["B"], m3["C"],
+                                     [base_trained, resmlp.a_learned([x for s in P.seeds for x in moved[s]])]),
                rule="per seed, mean over layers of A − max(B, C) > 0 (one-sample t 95%)",
                paper="Fig. 3 (S24, ImageNet): A sparser than B and C", ours=", ".join(
                    f"{k} {report.mean_std(m3[k].mean(axis=1), 3)}" for k in "ABC"))
@@ -402,8 +388,4 @@ for item, (claim, reason) in NOT_HERE.items():
 # Every claim with its computed verdict (saved as `figures/02_resmlp/claims.csv`).
 
 # %%
-claims.save()
-with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "paper", "ours", "n", "interval", "preconditions", "verdict", "reason"]])
-report.save_provenance(prov.finish(), P.chapter)
-print(prov)
+report.finish(P, prov, claims)

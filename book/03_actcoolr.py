@@ -58,14 +58,10 @@ device = None       # None: "cuda" when available, else "cpu"
 max_steps = None    # caps every run's optimizer steps (e.g. 1 to check the paper profile on a CPU)
 
 # %%
-import numpy as np
 import pandas as pd
 
-from lib import data, experiment, plots, report, train
-from lib import verdicts as V
-from lib.chapters import actcoolr as A
-from lib.measure import apt
-from lib.optim import actcoolr
+from lib import data, experiment, plots, report, train, verdicts
+from lib.chapters import actcoolr
 
 P, prov, claims = report.begin("03_actcoolr", profile=profile, only=only, seeds=seeds, device=device,
                                 max_steps=max_steps)
@@ -73,8 +69,8 @@ display(report.settings_table(P))
 
 # %%
 available = data.available(("cifar10", "fashion_mnist"))
-S = P.settings
-steps_per_epoch = -(-(S["n_train"]["cifar10"] or 50000) // S["batch"]["cifar10"])
+settings = P.settings
+steps_per_epoch = actcoolr.steps_per_epoch(settings, "cifar10")
 
 # %% [markdown]
 # ## Figures 1 and 2 — temperatures over training
@@ -91,21 +87,22 @@ steps_per_epoch = -(-(S["n_train"]["cifar10"] or 50000) // S["batch"]["cifar10"]
 
 # %%
 SCHEDULES = {"step decay": ("multistep", 0.1),
-             "cyclic": (dict(name="cyclic", base_lr=0.001, max_lr=0.1, step_size_up=max(1, S["epochs"] * steps_per_epoch // 8)), 0.1),
+             "cyclic": (dict(name="cyclic", base_lr=0.001, max_lr=0.1,
+                             step_size_up=max(1, settings["epochs"] * steps_per_epoch // 8)), 0.1),
              "1-cycle": (dict(name="onecycle", max_lr=1.0, pct_start=0.3, base_momentum=0.765, max_momentum=0.9), 1.0)}
 SPECS1 = {("ResNet", label): (sched, lr, {}) for label, (sched, lr) in SCHEDULES.items()}
-SPECS1.update({(variant, "step decay"): ("multistep", 0.1, kw) for variant, kw in list(A.VARIANTS.items())[1:]})
+SPECS1.update({(variant, "step decay"): ("multistep", 0.1, kw) for variant, kw in list(actcoolr.VARIANTS.items())[1:]})
 if (P.wants("fig1") or P.wants("fig2")) and "cifar10" in available:
-    cfgs1 = {(v, s, seed): A.config(P, data_name="cifar10", model="resnet_cifar", schedule=sched, lr=lr, seed=seed,
-                                    model_kwargs=dict(depth=S["resnet_depth"], **kw), epochs=S["epochs"])
+    cfgs1 = {(v, s, seed): actcoolr.config(P, data_name="cifar10", model="resnet_cifar", schedule=sched, lr=lr, seed=seed,
+                                           model_kwargs=dict(depth=settings["resnet_depth"], **kw), epochs=settings["epochs"])
              for (v, s), (sched, lr, kw) in SPECS1.items() for seed in P.seeds}
     runs1 = experiment.run_many(cfgs1, device=P.device, label="fig1-2")
     by_run = {f"{v}, {s}": [runs1[v, s, seed] for seed in P.seeds] for v, s in SPECS1}      # run -> per seed
-    trained1 = V.all_trained({f"{n} seed {s}": h for n, hs in by_run.items() for s, h in zip(P.seeds, hs)}, chance=A.CHANCE)
+    trained1 = actcoolr.trained(by_run, P.seeds)
 
 # %%
 if P.wants("fig1") and "cifar10" in available:
-    fig = plots.heatmaps({name: A.heatmap(hs[0]) for name, hs in by_run.items()}, xlabel="epoch",
+    fig = plots.heatmaps({name: actcoolr.heatmap(hs[0]) for name, hs in by_run.items()}, xlabel="epoch",
                          ylabel="ReLU layer (input → output)", title=f"fig1: per-layer temperature ({P.profile})")
     report.save_figure(fig, P.chapter, "fig1")
 
@@ -116,8 +113,8 @@ if P.wants("fig2") and "cifar10" in available:
                            row="one", hue="run", title=f"fig2: learning rate, test accuracy, mean temperature ({P.profile})")
     report.save_figure(fig, P.chapter, "fig2")
     summary = pd.DataFrame([{"run": name, "seed": seed, "T first epoch": h.frame()["T_mean"].iloc[0],
-                             "T last epoch": h.frame()["T_mean"].iloc[-1], "mean T": h.frame()["T_mean"].mean(),
-                             "final train acc": h.epochs[-1]["train_acc"], "final acc": h.epochs[-1]["test_acc"]}
+                             "T last epoch": h.last("T_mean"), "mean T": h.frame()["T_mean"].mean(),
+                             "final train acc": h.last("train_acc"), "final acc": h.last("test_acc")}
                             for name, hs in by_run.items() for seed, h in zip(P.seeds, hs)]).round(3)
     report.save_table(summary, P.chapter, "fig2")
     display(summary)
@@ -125,29 +122,32 @@ if P.wants("fig2") and "cifar10" in available:
 # %%
 if P.wants("fig2") and "cifar10" in available:
     per_run = summary.groupby("run", sort=False)
-    claims.add("fig2", "the temperature cools over training", A.rule_cools({n: A.t_curve(hs) for n, hs in by_run.items()},
-               [trained1]), rule="Spearman ρ(epoch, mean T) < 0, permutation p < 0.05, in every run",
+    claims.add("fig2", "the temperature cools over training",
+               actcoolr.rule_cools({n: actcoolr.t_curve(hs) for n, hs in by_run.items()}, [trained1]),
+               rule="Spearman ρ(epoch, mean T) < 0, permutation p < 0.05, in every run",
                paper="temperatures cool down (Figures 1–2; no numbers printed)",
                ours=", ".join(f"{n}: {report.mean_std(g['T first epoch'])}→{report.mean_std(g['T last epoch'])}"
                               for n, g in per_run))
 
 # %%
 if P.wants("fig1") and "cifar10" in available:
-    profiles1 = {n: A.layer_profile(hs, S["resnet_depth"]) for n, hs in by_run.items()}
+    profiles1 = {n: actcoolr.layer_profile(hs, settings["resnet_depth"]) for n, hs in by_run.items()}
     claims.add("fig1", "deeper layers run hotter (within each stage of equal filters)",
-               A.rule_deeper_hotter(profiles1, [trained1]), rule="Spearman ρ(layer, mean layer T) > 0, permutation "
-               "p < 0.05, in every stage of every run", paper="deeper layers generally have a higher temperature (Figure 1)",
+               actcoolr.rule_deeper_hotter(profiles1, [trained1]),
+               rule="Spearman ρ(layer, mean layer T) > 0, permutation p < 0.05, in every stage of every run",
+               paper="deeper layers generally have a higher temperature (Figure 1)",
                ours=", ".join(f"{n}: first layer {report.mean_std(f[f.layer == 0]['T'])}, last "
                               f"{report.mean_std(f[f.layer == f.layer.max()]['T'])}" for n, f in profiles1.items()))
     ns, rn = by_run["no shortcut, step decay"], by_run["ResNet, step decay"]
-    both = V.all_trained({f"{n} seed {s}": h for n, hs in (("no shortcut", ns), ("ResNet", rn)) for s, h in zip(P.seeds, hs)},
-                         chance=A.CHANCE)
+    both = actcoolr.trained({"no shortcut": ns, "ResNet": rn}, P.seeds)
+    t_ns, t_rn, gap_ns, gap_rn = (actcoolr.mean_t(ns), actcoolr.mean_t(rn), actcoolr.generalisation_gap(ns),
+                                  actcoolr.generalisation_gap(rn))
     claims.add("fig1", "the no-shortcut net is hotter yet generalises worse",
-               A.rule_no_shortcut(A.mean_t(ns), A.mean_t(rn), A.generalisation_gap(ns), A.generalisation_gap(rn), [both]),
+               actcoolr.rule_no_shortcut(t_ns, t_rn, gap_ns, gap_rn, [both]),
                rule="mean T and train − test accuracy gap both above the ResNet's (Welch, ≥ 3 seeds)",
                paper="no-shortcut temperatures higher, generalisation worse (Figure 1; no numbers printed)",
-               ours=f"mean T {report.mean_std(A.mean_t(ns))} vs {report.mean_std(A.mean_t(rn))}; gap "
-                    f"{report.mean_std(A.generalisation_gap(ns))} vs {report.mean_std(A.generalisation_gap(rn))} points")
+               ours=f"mean T {report.mean_std(t_ns)} vs {report.mean_std(t_rn)}; gap "
+                    f"{report.mean_std(gap_ns)} vs {report.mean_std(gap_rn)} points")
 
 # %% [markdown]
 # ## Figure 3 / Table 1 — range analyses and the model fit; Figure 4 — the last ReLU layer
@@ -170,31 +170,29 @@ if P.wants("fig1") and "cifar10" in available:
 # %%
 if any(P.wants(i) for i in ("fig3", "table1", "fig4")):
     fits, curves, range_runs = [], [], {}
-    for name, r in S["range"].items():
+    for name, r in settings["range"].items():
         if name not in available:
             print(data.NO_DATA.format(name))
             continue
-        xb, yb = A.analysis_batch(P, name, S["analysis_batch"], P.device)
+        xb, yb = actcoolr.analysis_batch(P, name, settings["analysis_batch"], P.device)
         kw = dict(in_chans=1, image_size=28) if r["model"] == "keras_cnn" else {}
         for seed in P.seeds:
             for e in r["points"]:
-                cfg = A.config(P, data_name=name, model=r["model"], model_kwargs=kw, schedule=None, lr=r["lr"], seed=seed,
-                               epochs=max(e, 1), keep_weights=True, apt_every=None)
+                cfg = actcoolr.config(P, data_name=name, model=r["model"], model_kwargs=kw, schedule=None, lr=r["lr"],
+                                      seed=seed, epochs=max(e, 1), keep_weights=True, apt_every=None)
                 if e == 0:
                     model = experiment.build(cfg, P.device).model.to(P.device)         # the initialisation
                 else:
-                    range_runs[name, seed] = A.run(P, cfg, f"{name} {r['model']} to epoch {e}")      # the last one stays
+                    range_runs[name, seed] = actcoolr.run(P, cfg, f"{name} {r['model']} to epoch {e}")   # the last one stays
                     model = experiment.trained_model(cfg, P.device)
-                temps = A.range_analysis(model, xb, yb)
+                temps = actcoolr.range_analysis(model, xb, yb)
                 for last_only in (False, True):
-                    f = A.fit_rows(temps, last_only=last_only)
+                    f = actcoolr.fit_rows(temps, last_only=last_only)
                     layers = "last" if last_only else "mean"
                     fits.append({"data": name, "model": r["model"], "seed": seed, "epoch": e, "layers": layers,
                                  **{k: v for k, v in f.items() if k != "temperatures"}})
-                    curves += [{"data": name, "seed": seed, "epoch": e, "layers": layers, "lr": lr, "T": t,
-                                "P measured": float(apt.temp2prob(t)),
-                                "P fitted": float(actcoolr.erf_model(lr, f["sigma"], f["mu"]))}
-                               for lr, t in zip(actcoolr.LRS, f["temperatures"])]
+                    curves += [{"data": name, "seed": seed, "epoch": e, "layers": layers, **point}
+                               for point in actcoolr.fit_curve(f)]
     fits, curves = pd.DataFrame(fits), pd.DataFrame(curves)
     report.save_table(fits, P.chapter, "table1_fits")
     display(fits.round(4))
@@ -210,45 +208,49 @@ for item, layers in (("fig3", "mean"), ("fig4", "last")):
 # %%
 if any(P.wants(i) for i in ("table1", "fig4")) and len(fits):
     paper_settings = P.paper
-    range_pre = {name: [A.covers_horizon(name, A.analysis_steps(S, name), A.analysis_steps(paper_settings, name)),
-                        V.all_trained({f"{name} seed {s}": range_runs[name, s] for s in P.seeds}, chance=A.CHANCE)]
+    range_pre = {name: [actcoolr.covers_horizon(name, actcoolr.analysis_steps(settings, name),
+                                                actcoolr.analysis_steps(paper_settings, name)),
+                        actcoolr.trained({name: [range_runs[name, s] for s in P.seeds]}, P.seeds)]
                  for name in fits["data"].unique()}
-    sigma_path = lambda f, name: "→".join("undetermined" if np.isnan(v) else f"{v:.2f}"
-                                          for v in f[(f["data"] == name) & (f["seed"] == P.seeds[0])]["sigma"])
 
 # %%
 if P.wants("table1") and len(fits):
     m = fits[fits["layers"] == "mean"]
     ok = m[m["identifiable"]]
-    enough = [V.check(f"{name}: ≥ 2 identifiable analysed points", ok[ok["data"] == name]["epoch"].nunique() >= 2,
-                      f"{ok[ok['data'] == name]['epoch'].nunique()} of {m[m['data'] == name]['epoch'].nunique()}")
+    enough = [verdicts.check(f"{name}: ≥ 2 identifiable analysed points", ok[ok["data"] == name]["epoch"].nunique() >= 2,
+                             f"{ok[ok['data'] == name]['epoch'].nunique()} of {m[m['data'] == name]['epoch'].nunique()}")
               for name in m["data"].unique()]
-    claims.add("table1", "the erf model fits the range analyses",
-               A.rule_erf_fits({f"{r.data} e{r.epoch} s{r.seed}": r["rmse (probability)"] for _, r in ok.iterrows()}, enough),
-               rule=f"RMS error of the fitted change probability ≤ {A.FIT_TOL} at every identifiable point",
+    rmse = {f"{r.data} e{r.epoch} s{r.seed}": r["rmse (probability)"] for _, r in ok.iterrows()}
+    band = f"[{actcoolr.SIGMA_BAND[0]:g}, {actcoolr.SIGMA_BAND[1]:g}]"
+    claims.add("table1", "the erf model fits the range analyses", actcoolr.rule_erf_fits(rmse, enough),
+               rule=f"RMS error of the fitted change probability ≤ {actcoolr.FIT_TOL} at every identifiable point",
                paper="the model fits in practice (Figure 3; no numbers printed)",
                ours=", ".join(f"{name}: {report.mean_std(g['rmse (probability)'], 3)}" for name, g in ok.groupby("data")),
                evidence="not identifiable: " + (", ".join(f"{r.data} e{r.epoch}" for _, r in m[~m["identifiable"]].iterrows())
                                                 or "none"))
     if "cifar10" in range_pre:
         claims.add("table1", "σ stays roughly constant over training (VGG-16, CIFAR-10)",
-                   A.rule_sigma_constant({"cifar10": A.sigma_ends(m, "cifar10")}, range_pre["cifar10"]),
-                   rule=f"σ(last) / σ(first) in [{A.SIGMA_BAND[0]:g}, {A.SIGMA_BAND[1]:g}] (bootstrap, ≥ 3 seeds)",
-                   paper="σ remains approximately constant (Sections C, D)", ours="σ " + sigma_path(m, "cifar10"))
+                   actcoolr.rule_sigma_constant({"cifar10": actcoolr.sigma_ends(m, "cifar10")}, range_pre["cifar10"]),
+                   rule=f"σ(last) / σ(first) in {band} (bootstrap, ≥ 3 seeds)",
+                   paper="σ remains approximately constant (Sections C, D)",
+                   ours="σ " + actcoolr.sigma_path(m, "cifar10", P.seeds[0]))
     if "fashion_mnist" in range_pre:
         claims.add("table1", "σ falls over training on the 4-layer ConvNet (Fashion-MNIST)",
-                   A.rule_sigma_falls(*A.sigma_ends(m, "fashion_mnist"), range_pre["fashion_mnist"]),
-                   rule=f"σ(last) / σ(first) ≤ {A.SIGMA_FALL:g} (bootstrap, ≥ 3 seeds)",
-                   paper="σ about 3 → 0.3 over 200 epochs (Section C)", ours="σ " + sigma_path(m, "fashion_mnist"))
+                   actcoolr.rule_sigma_falls(*actcoolr.sigma_ends(m, "fashion_mnist"), range_pre["fashion_mnist"]),
+                   rule=f"σ(last) / σ(first) ≤ {actcoolr.SIGMA_FALL:g} (bootstrap, ≥ 3 seeds)",
+                   paper="σ about 3 → 0.3 over 200 epochs (Section C)",
+                   ours="σ " + actcoolr.sigma_path(m, "fashion_mnist", P.seeds[0]))
 
 # %%
 if P.wants("fig4") and len(fits):
     last = fits[fits["layers"] == "last"]
     claims.add("fig4", "per layer (the last ReLU layer), σ stays rather constant",
-               A.rule_sigma_constant({n: A.sigma_ends(last, n) for n in range_pre}, [p for ps in range_pre.values() for p in ps]),
-               rule=f"σ(last) / σ(first) in [{A.SIGMA_BAND[0]:g}, {A.SIGMA_BAND[1]:g}] per data set (bootstrap, ≥ 3 seeds)",
+               actcoolr.rule_sigma_constant({n: actcoolr.sigma_ends(last, n) for n in range_pre},
+                                            [p for ps in range_pre.values() for p in ps]),
+               rule=f"σ(last) / σ(first) in [{actcoolr.SIGMA_BAND[0]:g}, {actcoolr.SIGMA_BAND[1]:g}] per data set "
+                    "(bootstrap, ≥ 3 seeds)",
                paper="viewed per layer, σ remains rather constant (Section C)",
-               ours=", ".join(f"{n}: σ {sigma_path(last, n)}" for n in range_pre))
+               ours=", ".join(f"{n}: σ {actcoolr.sigma_path(last, n, P.seeds[0])}" for n in range_pre))
 
 # %% [markdown]
 # ## Figure 5 — the initial learning rate
@@ -263,19 +265,19 @@ if P.wants("fig4") and len(fits):
 
 # %%
 if (P.wants("fig5") or P.wants("table2") or P.wants("sectionD")) and "cifar10" in available:
-    xb, yb = A.analysis_batch(P, "cifar10", S["analysis_batch"], P.device)
-    init_sigma = lambda model, kw, seed: A.fit_rows(A.range_analysis(experiment.build(A.config(
-        P, data_name="cifar10", model=model, model_kwargs=kw, schedule=None, lr=0.1, seed=seed, epochs=1),
-        P.device).model.to(P.device), xb, yb))["sigma"]
-    sigma0 = {seed: init_sigma("resnet_cifar", dict(depth=S["resnet_depth"]), seed) for seed in P.seeds}
-    print(f"σ fitted at initialisation (ResNet-{S['resnet_depth']}), per seed:", {k: round(v, 3) for k, v in sigma0.items()})
+    xb, yb = actcoolr.analysis_batch(P, "cifar10", settings["analysis_batch"], P.device)
+    sigma0 = {seed: actcoolr.init_sigma(P, "resnet_cifar", dict(depth=settings["resnet_depth"]), seed, xb, yb)
+              for seed in P.seeds}
+    print(f"σ fitted at initialisation (ResNet-{settings['resnet_depth']}), per seed:",
+          {k: round(v, 3) for k, v in sigma0.items()})
 
 # %%
 if P.wants("fig5") and "cifar10" in available:
-    runs5 = {(lr, seed): A.run(P, A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=S["resnet_depth"]),
-                                           schedule=dict(name="actcoolr", sigma=round(sigma0[seed], 6), t0=3.03, gamma=1.0, every=10),
-                                           lr=lr, seed=seed, epochs=S["epochs"]), f"ActCooLR from {lr:g}")
-             for lr in A.FIG5_LRS for seed in P.seeds}
+    runs5 = {(lr, seed): actcoolr.run(P, actcoolr.config(
+                 P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=settings["resnet_depth"]),
+                 schedule=dict(name="actcoolr", sigma=round(sigma0[seed], 6), t0=3.03, gamma=1.0, every=10),
+                 lr=lr, seed=seed, epochs=settings["epochs"]), f"ActCooLR from {lr:g}")
+             for lr in actcoolr.FIG5_LRS for seed in P.seeds}
     frame5 = train.histories_frame({(f"{lr:g}", "x", seed): h for (lr, seed), h in runs5.items() if seed == P.seeds[0]},
                                    keys=("initial lr", "x", "seed"))
     fig = plots.panel_grid(frame5.assign(one="ActCooLR"), panels=[("epoch", "lr"), ("epoch", "test_acc"), ("epoch", "T_mean")],
@@ -284,22 +286,22 @@ if P.wants("fig5") and "cifar10" in available:
 
 # %%
 if P.wants("fig5") and "cifar10" in available:
-    per_lr = {lr: [runs5[lr, seed] for seed in P.seeds] for lr in A.FIG5_LRS}
-    acc5 = {lr: A.final(hs, "test_acc") for lr, hs in per_lr.items()}
-    log_lr5 = {lr: [A.late_log_lr(h) for h in hs] for lr, hs in per_lr.items()}
+    per_lr = {lr: [runs5[lr, seed] for seed in P.seeds] for lr in actcoolr.FIG5_LRS}
+    acc5 = {lr: actcoolr.final(hs, "test_acc") for lr, hs in per_lr.items()}
+    log_lr5 = {lr: [actcoolr.late_log_lr(h) for h in hs] for lr, hs in per_lr.items()}
     display(pd.DataFrame({"final acc": {lr: report.mean_std(v) for lr, v in acc5.items()},
                           "log10 lr, last half": {lr: report.mean_std(v, 3) for lr, v in log_lr5.items()}}))
-    trained5 = lambda lrs: V.all_trained({f"from {lr:g}, seed {s}": h for lr in lrs for s, h in zip(P.seeds, per_lr[lr])},
-                                         chance=A.CHANCE)
-    settled = A.scheduler_settled(min(A.steps_before_late(h) for h in runs5.values()), every=10)
-    rest = [lr for lr in A.FIG5_LRS if lr != 1.0]
+    settled = actcoolr.scheduler_settled(min(actcoolr.steps_before_late(h) for h in runs5.values()), every=10)
+    rest = [lr for lr in actcoolr.FIG5_LRS if lr != 1.0]
     claims.add("fig5", "all initial rates but 1.0 give similar learning-rate profiles and errors",
-               A.rule_fig5_similar(acc5, log_lr5, [trained5(rest), settled]),
-               rule=f"vs 0.1: final acc within ±{A.FIG5_ACC_MARGIN:g} point, late log₁₀ lr within ±log₁₀ 2 (TOST, ≥ 3 seeds)",
+               actcoolr.rule_fig5_similar(acc5, log_lr5, [actcoolr.trained_from(per_lr, rest, P.seeds), settled]),
+               rule=f"vs 0.1: final acc within ±{actcoolr.FIG5_ACC_MARGIN:g} point, late log₁₀ lr within ±log₁₀ 2 "
+                    "(TOST, ≥ 3 seeds)",
                paper="very similar rate profiles and validation errors for 0.1 … 1e-5 (Figure 5)",
                ours=", ".join(f"{lr:g}: {report.mean_std(acc5[lr])}% at lr 10^{report.mean_std(log_lr5[lr])}" for lr in rest))
-    claims.add("fig5", "from the initial rate 1.0 ActCooLR ends better", A.rule_fig5_high_rate(acc5[1.0], acc5[0.1],
-               [trained5([1.0, 0.1])]), rule="final acc from 1.0 above that from 0.1 (Welch, ≥ 3 seeds)",
+    claims.add("fig5", "from the initial rate 1.0 ActCooLR ends better",
+               actcoolr.rule_fig5_high_rate(acc5[1.0], acc5[0.1], [actcoolr.trained_from(per_lr, [1.0, 0.1], P.seeds)]),
+               rule="final acc from 1.0 above that from 0.1 (Welch, ≥ 3 seeds)",
                paper="a better overall network performance in the end of training (Figure 5)",
                ours=f"1.0: {report.mean_std(acc5[1.0])}%, 0.1: {report.mean_std(acc5[0.1])}%")
 
@@ -317,25 +319,26 @@ if P.wants("fig5") and "cifar10" in available:
 if P.wants("table2") and "cifar10" in available:
     rows, runs2 = [], {}
     for epochs_paper in (25, 50):
-        for net, (model, kw) in S["t2_models"].items():
-            oc, _ = A.PAPER_T2[epochs_paper, net, "1-cycle"]
-            ac, _ = A.PAPER_T2[epochs_paper, net, "ActCooLR"]
-            for ours_epochs in S["t2_epochs"]:
+        for net, (model, kw) in settings["t2_models"].items():
+            oc, _ = actcoolr.PAPER_T2[epochs_paper, net, "1-cycle"]
+            ac, _ = actcoolr.PAPER_T2[epochs_paper, net, "ActCooLR"]
+            for ours_epochs in settings["t2_epochs"]:
                 if P.profile == "paper" and ours_epochs != epochs_paper or P.profile != "paper" and epochs_paper != 25:
                     continue
                 for seed in P.seeds:
-                    sig = init_sigma(model, kw, seed)
+                    sig = actcoolr.init_sigma(P, model, kw, seed, xb, yb)
                     specs = {"1-cycle": (dict(name="onecycle", max_lr=oc["max_lr"], pct_start=oc["t_max"],
                                               base_momentum=0.765, max_momentum=0.9), oc["max_lr"] / 25),
-                             "ActCooLR": (dict(name="actcoolr", sigma=round(sig, 6), t0=ac["t0"], gamma=ac["gamma"], every=10), 0.1)}
+                             "ActCooLR": (dict(name="actcoolr", sigma=round(sig, 6), t0=ac["t0"], gamma=ac["gamma"],
+                                               every=10), 0.1)}
                     for method, (sched, lr) in specs.items():
-                        h = runs2[epochs_paper, ours_epochs, net, method, seed] = A.run(P, A.config(
+                        h = runs2[epochs_paper, ours_epochs, net, method, seed] = actcoolr.run(P, actcoolr.config(
                             P, data_name="cifar10", model=model, model_kwargs=kw, schedule=sched, lr=lr, seed=seed,
                             epochs=ours_epochs), f"{net} {method}")
                         rows.append({"paper epochs": epochs_paper, "ours epochs": ours_epochs, "network": net,
                                      "ours": f"{model} {kw}", "method": method, "seed": seed,
-                                     "paper error %": A.PAPER_T2[epochs_paper, net, method][1],
-                                     f"ours error % ({P.profile})": round(100 - h.epochs[-1]["test_acc"], 2)})
+                                     "paper error %": actcoolr.PAPER_T2[epochs_paper, net, method][1],
+                                     f"ours error % ({P.profile})": round(100 - h.last("test_acc"), 2)})
     t2 = pd.DataFrame(rows)
     report.save_table(t2, P.chapter, "table2")
     display(t2)
@@ -346,13 +349,14 @@ if P.wants("table2") and "cifar10" in available:
     cases = {f"{net}, {ep} epochs": (g[g.method == "ActCooLR"][col].tolist(), g[g.method == "1-cycle"][col].tolist())
              for (ep, net), g in t2.groupby(["paper epochs", "network"])}
     scales = t2[["paper epochs", "ours epochs"]].drop_duplicates().itertuples(index=False)
-    pre2 = [V.all_trained({f"{net} {method}, {ep} epochs, seed {seed}": h for (ep, _, net, method, seed), h in runs2.items()},
-                          chance=A.CHANCE)]
-    pre2 += [A.tuned_here(what, ours, paper, S["n_train"]["cifar10"]) for paper, ours in scales
+    pre2 = [verdicts.all_trained({f"{net} {method}, {ep} epochs, seed {seed}": h
+                                  for (ep, _, net, method, seed), h in runs2.items()}, chance=actcoolr.CHANCE)]
+    pre2 += [actcoolr.tuned_here(what, ours, paper, settings["n_train"]["cifar10"]) for paper, ours in scales
              for what in (f"1-cycle's λ_max, t_max ({paper} epochs)", f"ActCooLR's T₀, γ ({paper} epochs)")]
-    claims.add("table2", "ActCooLR is in a similar range as 1-cycle", A.rule_table2(cases, pre2),
-               rule=f"ActCooLR − 1-cycle error within ±{A.T2_MARGIN:g} points, every network (TOST, ≥ 3 seeds)",
-               paper="; ".join(f"{net}, {ep}: {A.PAPER_T2[ep, net, 'ActCooLR'][1]} vs {A.PAPER_T2[ep, net, '1-cycle'][1]}"
+    claims.add("table2", "ActCooLR is in a similar range as 1-cycle", actcoolr.rule_table2(cases, pre2),
+               rule=f"ActCooLR − 1-cycle error within ±{actcoolr.T2_MARGIN:g} points, every network (TOST, ≥ 3 seeds)",
+               paper="; ".join(f"{net}, {ep}: {actcoolr.PAPER_T2[ep, net, 'ActCooLR'][1]} vs "
+                               f"{actcoolr.PAPER_T2[ep, net, '1-cycle'][1]}"
                                for (ep, net), _ in t2.groupby(["paper epochs", "network"])),
                ours="; ".join(f"{k}: {report.mean_std(ac)} vs {report.mean_std(oc)}" for k, (ac, oc) in cases.items()))
 
@@ -367,10 +371,11 @@ if P.wants("table2") and "cifar10" in available:
 
 # %%
 if P.wants("sectionD") and "cifar10" in available:
-    hd = {seed: A.run(P, A.config(P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=S["resnet_depth"]),
-                                  schedule=dict(name="dynamic_actcoolr", t0=3.03, gamma=1.0, every=10), lr=0.1, seed=seed,
-                                  epochs=S["epochs"]), "dynamic ActCooLR") for seed in P.seeds}
-    fd = A.section_d_frame(hd[P.seeds[0]])
+    hd = {seed: actcoolr.run(P, actcoolr.config(
+              P, data_name="cifar10", model="resnet_cifar", model_kwargs=dict(depth=settings["resnet_depth"]),
+              schedule=dict(name="dynamic_actcoolr", t0=3.03, gamma=1.0, every=10), lr=0.1, seed=seed,
+              epochs=settings["epochs"]), "dynamic ActCooLR") for seed in P.seeds}
+    fd = actcoolr.section_d_frame(hd[P.seeds[0]])
     display(fd[["epoch", "lr", "test_acc", "T_mean", "P measured", "P target"]].round(4))
     fig = plots.panel_grid(fd.melt(id_vars=["epoch"], value_vars=["P measured", "P target"]).assign(one="Section D"),
                            panels=[("epoch", "value")], row="one", hue="variable", title=f"sectionD ({P.profile})")
@@ -378,10 +383,12 @@ if P.wants("sectionD") and "cifar10" in available:
 
 # %%
 if P.wants("sectionD") and "cifar10" in available:
-    gaps = [A.late_target_gap(A.section_d_frame(h)) for h in hd.values()]
+    gaps = [actcoolr.late_target_gap(actcoolr.section_d_frame(h)) for h in hd.values()]
     claims.add("sectionD", "dynamic ActCooLR reaches its target probability curve",
-               A.rule_section_d(gaps, [V.all_trained({f"seed {s}": h for s, h in hd.items()}, chance=A.CHANCE)]),
-               rule=f"largest |P̂ − C| over the last half of training below {A.SECTION_D_TOL:g} (one-sample t, ≥ 3 seeds)",
+               actcoolr.rule_section_d(gaps, [verdicts.all_trained({f"seed {s}": h for s, h in hd.items()},
+                                                                   chance=actcoolr.CHANCE)]),
+               rule=f"largest |P̂ − C| over the last half of training below {actcoolr.SECTION_D_TOL:g} "
+                    "(one-sample t, ≥ 3 seeds)",
                paper="a quick convergence to the target probability (no numbers printed)",
                ours=f"largest late |P̂ − C| {report.mean_std(gaps, 3)}")
 
@@ -405,8 +412,4 @@ if P.wants("fig4"):
 # are the claims whose preconditions fail at this scale (hyperparameters not tuned here, too short a horizon).
 
 # %%
-claims.save()
-with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "paper", "ours", "n", "preconditions", "reason", "verdict"]])
-report.save_provenance(prov.finish(), P.chapter)
-print(prov)
+report.finish(P, prov, claims, columns=("item", "claim", "paper", "ours", "n", "preconditions", "reason", "verdict"))

@@ -71,12 +71,13 @@ import pandas as pd
 import seaborn as sns
 
 from lib import data, experiment, plots, report
-from lib.chapters import mi_lr as M
+from lib.chapters import mi_lr
 from lib.measure import mi
-from lib.optim import mi_lr
+from lib.optim.mi_lr import data_mi
 
 P, prov, claims = report.begin("04_mi_learning_rate", profile=profile, only=only, seeds=seeds, device=device,
                                 max_steps=max_steps)
+r3 = None           # Figure 3's runs, once that item ran (Figure 6 compares with its fixed rate)
 
 # %% [markdown]
 # The settings this profile runs with, beside the paper's:
@@ -99,7 +100,7 @@ available = data.available(("mnist", "cifar10"))
 # %%
 if P.wants("fig1") and available:          # no data set here: nothing to measure
     rows = [{"data": name, "samples": n, "repeat": r,
-             "IXY (nats)": mi_lr.data_mi(ds.subset(n, None, seed=r))}
+             "IXY (nats)": data_mi(ds.subset(n, None, seed=r))}
             for name, ds in available.items() for n in P.settings["fig1_sizes"] for r in range(P.settings["fig1_repeats"])]
     fig1 = pd.DataFrame(rows)
     report.save_table(fig1, P.chapter, "fig1")
@@ -110,13 +111,13 @@ if P.wants("fig1") and available:          # no data set here: nothing to measur
     report.save_figure(g.figure, P.chapter, "fig1")
     at = lambda d, n: fig1.query("data == @d and samples == @n")["IXY (nats)"].to_list()
     top = max(P.settings["fig1_sizes"])
-    cap = M.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
+    cap = mi_lr.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
     for d in available:
         if 1000 in P.settings["fig1_sizes"]:
             claims.add("fig1", f"{d}: by 1000 samples the IXY estimate is near its value at larger samples",
-                       M.rule_plateau(at(d, 1000), at(d, top), ceiling=cap),
-                       rule=f"TOST: IXY(1000) − IXY({top}) within ±{M.PLATEAU} nats; IXY({top}) off KSG's floor "
-                            f"({M.MI_FLOOR} nats)", paper="Figure 1 (a plot: no numbers printed)",
+                       mi_lr.rule_plateau(at(d, 1000), at(d, top), ceiling=cap),
+                       rule=f"TOST: IXY(1000) − IXY({top}) within ±{mi_lr.PLATEAU} nats; IXY({top}) off KSG's floor "
+                            f"({mi_lr.MI_FLOOR} nats)", paper="Figure 1 (a plot: no numbers printed)",
                        ours=f"{report.mean_std(at(d, 1000), 3)} vs {report.mean_std(at(d, top), 3)} nats")
 elif P.wants("fig1"):
     claims.add("fig1", "IXY plateaus by 1000 samples", rule="", not_run=data.NO_DATA.format("MNIST or CIFAR-10"))
@@ -169,74 +170,25 @@ if P.wants("tiling") and available:
 # end-accuracy gap above 0, only if the two ran at rates within 2× of each other.
 
 # %%
-def run_four(data_name: str, seeds) -> dict:
-    """The paper's four runs and the fixed-rate sweep, every one over ``seeds``."""
-    cfgs = {}
-    for label, (lr, sched) in M.schedules(data_name).items():
-        dynamic = sched is not None and sched["name"] == "mi"
-        epochs = P.settings[data_name].get("dynamic_epochs") if dynamic else None
-        for s in seeds:
-            cfgs[label, s] = M.config(P, data=data_name, lr=lr, schedule=sched, seed=s, epochs=epochs)
-    return experiment.run_many(cfgs, device=P.device, label=data_name)
-
-
-def four_runs_items(data_name: str, runs: dict, item: str) -> pd.DataFrame:
-    fixed_end = {s: M.end(h) for s, h in M.group(runs, "fixed").items()}
-    table = M.results_table(P, data_name, runs, fixed_end)
-    report.save_table(table, P.chapter, item)
-    fig = plots.panel_grid(M.frame(runs), panels=[("epoch", "lr"), ("epoch", "test_acc"), ("epoch", "IHYLL"),
-                                                  ("IHYLL", "test_acc")], row="run",
-                           title=f"{item}: {data_name} ({P.profile} profile; IXY tiled = {runs['fixed', P.seeds[0]].epochs[0]['IXY']:.2f} nats)")
-    report.save_figure(fig, P.chapter, item)
-    p2, p1 = M.accs(runs, "policy 2"), M.accs(runs, "policy 1")
-    tuned = M.tuned_fixed(runs)
-    ms = lambda lab: report.mean_std(M.accs(runs, lab))
-    paper = M.PAPER[data_name]
-    for base, pre, edge in (("fixed", [M.rate_matched(runs, "policy 2", "fixed")], []),
-                            (tuned, [M.sweep_brackets(runs, "policy 2")], [M.tuned_inside(runs)])):
-        target = {s: M.end(h) for s, h in M.group(runs, base).items()}
-        ok = [M.trained(runs, ("policy 2", base)), *pre]
-        what = "the paper's fixed 0.01" if base == "fixed" else f"the best swept fixed rate ({tuned})"
-        claims.add(item, f"{data_name}: policy 2 ends at least as high as {what}",
-                   M.rule_ends_as_high(p2, M.accs(runs, base), data=data_name, preconditions=ok, if_not_refuted=edge),
-                   rule=f"Welch interval of policy 2 − {base} end acc above −{M.COMPETITIVE[data_name]} points",
-                   paper=f"policy 2 {paper['policy 2'][0]} vs fixed {paper['fixed'][0]}",
-                   ours=f"policy 2 {report.mean_std(p2)} vs {base} {ms(base)}")
-        claims.add(item, f"{data_name}: policy 2 reaches the end accuracy of {what} sooner than it does",
-                   M.rule_sooner(M.epochs_to(runs, "policy 2", target), M.epochs_to(runs, base, target),
-                                 preconditions=[*ok, *edge, M.plateaued(runs, base)]),
-                   rule=f"Welch interval of the first epoch reaching {base}'s end acc, {base} − policy 2, above 0",
-                   paper=f"policy 2: {paper['policy 2'][2]}; fixed: {paper['fixed'][2]}",
-                   ours=f"epochs: policy 2 {report.mean_std(M.epochs_to(runs, 'policy 2', target), 1)}, "
-                        f"{base} {report.mean_std(M.epochs_to(runs, base, target), 1)}")
-    claims.add(item, f"{data_name}: policy 2 (value and change) beats policy 1 (change only)",
-               M.rule_beats(p2, p1, names=("policy 2", "policy 1"), preconditions=[
-                   M.trained(runs, ("policy 1", "policy 2")), M.rate_matched(runs, "policy 2", "policy 1")]),
-               rule=f"Welch interval of policy 2 − policy 1 end acc above 0; their mean rates within {M.RATE_MATCH:g}×",
-               paper=f"policy 2 {paper['policy 2'][0]} vs policy 1 {paper['policy 1'][0]}",
-               ours=f"policy 2 {report.mean_std(p2)} vs policy 1 {report.mean_std(p1)}")
-    return table
-
-
 if P.wants("fig3") and "mnist" in available:
-    r3 = run_four("mnist", P.seeds)
-    display(four_runs_items("mnist", r3, "fig3"))
-    f3 = M.frame(r3)
-    cap = M.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
-    first, last = [h.epochs[0]["IHYLL"] for h in r3.values()], [h.epochs[-1]["IHYLL"] for h in r3.values()]
-    claims.add("fig3", "training increases IHYLL", M.rule_ihyll_rises(first, last, ceiling=cap),
+    r3 = mi_lr.run_four(P, "mnist", P.seeds)
+    display(mi_lr.four_runs_items(P, claims, "mnist", r3, "fig3"))
+    f3 = mi_lr.frame(r3)
+    cap = mi_lr.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
+    first, last = [h.epochs[0]["IHYLL"] for h in r3.values()], [h.last("IHYLL") for h in r3.values()]
+    claims.add("fig3", "training increases IHYLL", mi_lr.rule_ihyll_rises(first, last, ceiling=cap),
                rule="one-sample t interval of the per-run IHYLL rise (last − first epoch) above 0; first epoch off "
                     "KSG's ceiling", paper="IHYLL rises in every run of Figure 3 (plots)",
                ours=f"first {report.mean_std(first, 3)} → last {report.mean_std(last, 3)} nats over {len(r3)} runs")
     below = int((f3["IHYLL"] <= f3["IXY"]).sum())
     claims.add("fig3", "IXY (tiled, for a CNN) is a soft upper bound of IHYLL",
-               M.rule_soft_bound(below, len(f3), ixy=float(f3["IXY"].iloc[0]), ceiling=cap),
+               mi_lr.rule_soft_bound(below, len(f3), ixy=float(f3["IXY"].iloc[0]), ceiling=cap),
                rule="Clopper–Pearson interval of the share of epochs with IHYLL ≤ IXY at or above 95%; IXY below "
                     "KSG's ceiling (else the bound holds by construction)", paper="stated (Section 3)",
                ours=f"{below}/{len(f3)} epochs; IXY {f3['IXY'].iloc[0]:.3f}, ceiling {cap:.3f} nats")
-    rho = M.per_run_rho(r3)
-    at_cap = float((f3["IHYLL"] >= cap - M.CEILING_TOL).mean())
-    claims.add("fig3", "test accuracy rises with IHYLL", M.rule_acc_follows_ihyll(rho, at_ceiling=at_cap),
+    rho = mi_lr.per_run_rho(r3)
+    at_cap = float((f3["IHYLL"] >= cap - mi_lr.CEILING_TOL).mean())
+    claims.add("fig3", "test accuracy rises with IHYLL", mi_lr.rule_acc_follows_ihyll(rho, at_ceiling=at_cap),
                rule="one-sample t interval of the per-run Spearman ρ(IHYLL, test acc) above 0; IHYLL below KSG's "
                     "ceiling in most epochs", paper="a non-linear, increasing relationship (plots)",
                ours=f"per-run ρ {report.mean_std(rho)} over {len(rho)} runs")
@@ -263,8 +215,8 @@ if P.wants("fig3") and "mnist" in available:
 
 # %%
 if P.wants("fig4") and "cifar10" in available:
-    r4 = run_four("cifar10", P.seeds)
-    display(four_runs_items("cifar10", r4, "fig4"))
+    r4 = mi_lr.run_four(P, "cifar10", P.seeds)
+    display(mi_lr.four_runs_items(P, claims, "cifar10", r4, "fig4"))
 elif P.wants("fig4"):
     claims.add("fig4", "CIFAR-10 runs", rule="", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
 
@@ -283,56 +235,56 @@ elif P.wants("fig4"):
 # %%
 if P.wants("fig5") and "mnist" in available:
     bc = P.settings["bs_change"]
-    E = P.settings["mnist"]["epochs"]
-    prefix_cfgs = {s: M.config(P, data="mnist", lr=0.01, schedule=None, seed=s, epochs=bc["at"], keep_weights=True)
+    epochs = P.settings["mnist"]["epochs"]
+    prefix_cfgs = {s: mi_lr.config(P, data="mnist", lr=0.01, schedule=None, seed=s, epochs=bc["at"], keep_weights=True)
                    for s in P.seeds}
     prefixes = experiment.run_many(prefix_cfgs, device=P.device, label="fig5 base, first epochs")
     scaled = 0.01 * bc["batch"] / P.settings["batch"]
     conts, labels5 = {}, ("fixed, BS 100 → 500", "policy 2, BS 100 → 500", f"linear scaling {scaled:g}, BS 100 → 500")
     for s in P.seeds:
         carried = {"IHYLL": [e["IHYLL"] for e in prefixes[s].epochs]}
-        p2 = dict(name="mi", policy=M.policy("value_and_change"), value_only_epochs=[0, bc["value_only"]], history=carried)
+        p2 = dict(name="mi", policy=mi_lr.policy("value_and_change"), value_only_epochs=[0, bc["value_only"]], history=carried)
         for label, (lr, sched) in zip(labels5, ((0.01, None), (0.01, p2), (scaled, None))):
-            conts[label, s] = M.config(P, data="mnist", lr=lr, schedule=sched, seed=s, epochs=E - bc["at"],
+            conts[label, s] = mi_lr.config(P, data="mnist", lr=lr, schedule=sched, seed=s, epochs=epochs - bc["at"],
                                        batch=bc["batch"], init_from=prefix_cfgs[s])
-    r5 = {("base (BS 100)", s): M.run(P, M.config(P, data="mnist", lr=0.01, schedule=None, seed=s), "fig5 base")
+    r5 = {("base (BS 100)", s): mi_lr.run(P, mi_lr.config(P, data="mnist", lr=0.01, schedule=None, seed=s), "fig5 base")
           for s in P.seeds}
     for (label, s), cont in experiment.run_many(conts, device=P.device, label="fig5").items():
         for e in cont.epochs:
             e["epoch"] += bc["at"]                                   # continue the base run's epoch count
         r5[label, s] = type(cont)(epochs=prefixes[s].epochs + cont.epochs)
-    t5 = pd.DataFrame([{"run": k, "paper end acc": M.PAPER_FIG5.get(k, ("—",))[0],
-                        "paper best acc": M.PAPER_FIG5.get(k, ("—", "—"))[1],
-                        f"ours end acc ({P.profile})": report.mean_std(M.accs(r5, k)),
-                        "ours best acc": report.mean_std([h.best() for h in M.group(r5, k).values()]),
+    t5 = pd.DataFrame([{"run": k, "paper end acc": mi_lr.PAPER_FIG5.get(k, ("—",))[0],
+                        "paper best acc": mi_lr.PAPER_FIG5.get(k, ("—", "—"))[1],
+                        f"ours end acc ({P.profile})": report.mean_std(mi_lr.accs(r5, k)),
+                        "ours best acc": report.mean_std([h.best() for h in mi_lr.group(r5, k).values()]),
                         "ours max lr after the change": report.mean_std(
-                            [max(e["lr"] for e in h.epochs[bc["at"]:]) for h in M.group(r5, k).values()], 3)}
+                            [max(e["lr"] for e in h.epochs[bc["at"]:]) for h in mi_lr.group(r5, k).values()], 3)}
                        for k in ("base (BS 100)", *labels5)])
     report.save_table(t5, P.chapter, "fig5")
     display(t5)
-    fig = plots.panel_grid(M.frame(r5), row="run", title=f"fig5 ({P.profile})",
+    fig = plots.panel_grid(mi_lr.frame(r5), row="run", title=f"fig5 ({P.profile})",
                            panels=[("epoch", "lr"), ("epoch", "test_acc"), ("epoch", "IHYLL"), ("IHYLL", "test_acc")])
     report.save_figure(fig, P.chapter, "fig5")
-    fixed5, dyn5, lin5 = (M.accs(r5, k) for k in labels5)
-    ok5 = [M.trained(r5, labels5)]
+    fixed5, dyn5, lin5 = (mi_lr.accs(r5, k) for k in labels5)
+    ok5 = [mi_lr.trained(r5, labels5)]
     claims.add("fig5", "after a batch-size increase, the MI-driven rate ends above the fixed rate",
-               M.rule_beats(dyn5, fixed5, names=("policy 2", "fixed"), preconditions=ok5),
+               mi_lr.rule_beats(dyn5, fixed5, names=("policy 2", "fixed"), preconditions=ok5),
                rule="Welch interval of policy 2 − fixed end acc (both BS 500 after epoch 3) above 0",
-               paper=f"policy 2 {M.PAPER_FIG5[labels5[1]][0]} vs fixed {M.PAPER_FIG5[labels5[0]][0]}",
+               paper=f"policy 2 {mi_lr.PAPER_FIG5[labels5[1]][0]} vs fixed {mi_lr.PAPER_FIG5[labels5[0]][0]}",
                ours=f"policy 2 {report.mean_std(dyn5)} vs fixed {report.mean_std(fixed5)}")
-    rise = [max(e["lr"] for e in h.epochs[bc["at"]:]) for h in M.group(r5, labels5[1]).values()]
-    before = [h.epochs[bc["at"] - 1]["lr"] for h in M.group(r5, labels5[1]).values()]
-    cap5 = M.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
-    ixy5 = next(e["IXY"] for h in M.group(r5, labels5[1]).values() for e in h.epochs if "IXY" in e)
+    rise = [max(e["lr"] for e in h.epochs[bc["at"]:]) for h in mi_lr.group(r5, labels5[1]).values()]
+    before = [h.epochs[bc["at"] - 1]["lr"] for h in mi_lr.group(r5, labels5[1]).values()]
+    cap5 = mi_lr.ksg_ceiling(np.repeat(np.arange(10), P.settings["mi_n"] // 10))
+    ixy5 = next(e["IXY"] for h in mi_lr.group(r5, labels5[1]).values() for e in h.epochs if "IXY" in e)
     claims.add("fig5", "after the batch-size increase the MI-driven rate rises",
-               M.rule_rate_rises(before, rise, ixy=ixy5, ceiling=cap5),
+               mi_lr.rule_rate_rises(before, rise, ixy=ixy5, ceiling=cap5),
                rule="one-sample t interval of (highest rate after the change − rate before it) above 0; IXY below "
                     "KSG's ceiling (else the value branch can only raise the rate)",
                paper="'the higher LR reached' after the change (plot)",
                ours=f"before {report.mean_std(before, 3)}, highest after {report.mean_std(rise, 3)}")
     claims.add("fig5", f"after the change, policy 2 ends at least as high as the linear-scaling rule (lr {scaled:g}; "
-               "our control)", M.rule_ends_as_high(dyn5, lin5, data="mnist", preconditions=ok5),
-               rule=f"Welch interval of policy 2 − linear scaling end acc above −{M.COMPETITIVE['mnist']} points",
+               "our control)", mi_lr.rule_ends_as_high(dyn5, lin5, data="mnist", preconditions=ok5),
+               rule=f"Welch interval of policy 2 − linear scaling end acc above −{mi_lr.COMPETITIVE['mnist']} points",
                paper="not run in the paper (its cited guideline)",
                ours=f"policy 2 {report.mean_std(dyn5)} vs linear scaling {report.mean_std(lin5)}")
 elif P.wants("fig5"):
@@ -350,27 +302,27 @@ elif P.wants("fig5"):
 
 # %%
 if P.wants("fig6") and "mnist" in available:
-    keys = [f"IHY_{n}" for n in M.LAYERS[:-1]] + ["IHYLL"]
-    sched6 = dict(name="mi", policy=M.policy("value_and_change", lr_max=0.05), keys=keys)
-    r6 = experiment.run_many({("layer-wise", s): M.config(P, data="mnist", lr=0.001, schedule=sched6, seed=s,
-                                                        layers=M.LAYERS, mi_n=P.settings["layer_mi_n"], groups=M.LAYERS)
+    keys = [f"IHY_{n}" for n in mi_lr.LAYERS[:-1]] + ["IHYLL"]
+    sched6 = dict(name="mi", policy=mi_lr.policy("value_and_change", lr_max=0.05), keys=keys)
+    r6 = experiment.run_many({("layer-wise", s): mi_lr.config(P, data="mnist", lr=0.001, schedule=sched6, seed=s,
+                                                        layers=mi_lr.LAYERS, mi_n=P.settings["layer_mi_n"], groups=mi_lr.LAYERS)
                               for s in P.seeds}, device=P.device, label="fig6 layer-wise")
-    f6 = M.frame(r6)
-    lr_cols = {f"lr_{i}": f"lr {n}" for i, n in enumerate(M.LAYERS)}
+    f6 = mi_lr.frame(r6)
+    lr_cols = {f"lr_{i}": f"lr {n}" for i, n in enumerate(mi_lr.LAYERS)}
     display(f6.groupby("epoch")[["test_acc", *keys, "IXY", "mi_time_s", *lr_cols]].mean().rename(columns=lr_cols).round(4))
     long6 = f6.rename(columns=lr_cols).melt(id_vars=["epoch", "seed"], value_vars=list(lr_cols.values()) + keys)
     long6["panel"] = np.where(long6["variable"].str.startswith("lr"), "learning rate", "I(H;Y) (nats)")
     long6["run"] = long6["panel"]
     fig = plots.panel_grid(long6, panels=[("epoch", "value")], row="run", hue="variable", title=f"fig6 ({P.profile})")
     report.save_figure(fig, P.chapter, "fig6")
-    if "r3" in globals():
-        fixed, lw = M.accs(r3, "fixed"), M.accs(r6, "layer-wise")
-        cap6 = M.ksg_ceiling(np.repeat(np.arange(10), P.settings["layer_mi_n"] // 10))
+    if r3 is not None:
+        fixed, lw = mi_lr.accs(r3, "fixed"), mi_lr.accs(r6, "layer-wise")
+        cap6 = mi_lr.ksg_ceiling(np.repeat(np.arange(10), P.settings["layer_mi_n"] // 10))
         claims.add("fig6", "layer-wise MI-driven rates are competitive with a fixed rate",
-                   M.rule_layerwise(lw, fixed, layer_mi={k: f6[k].to_list() for k in keys}, ceiling=cap6),
-                   rule=f"Welch interval of layer-wise − fixed end acc above −{M.COMPETITIVE['mnist']} points; every "
-                        f"layer's I(H;Y) off KSG's floor ({M.MI_FLOOR}) and ceiling ({cap6:.3f} nats)",
-                   paper=f"layer-wise {M.PAPER_FIG6[0]} vs fixed {M.PAPER['mnist']['fixed'][0]}",
+                   mi_lr.rule_layerwise(lw, fixed, layer_mi={k: f6[k].to_list() for k in keys}, ceiling=cap6),
+                   rule=f"Welch interval of layer-wise − fixed end acc above −{mi_lr.COMPETITIVE['mnist']} points; every "
+                        f"layer's I(H;Y) off KSG's floor ({mi_lr.MI_FLOOR}) and ceiling ({cap6:.3f} nats)",
+                   paper=f"layer-wise {mi_lr.PAPER_FIG6[0]} vs fixed {mi_lr.PAPER['mnist']['fixed'][0]}",
                    ours=f"layer-wise {report.mean_std(lw)} vs fixed {report.mean_std(fixed)}; mean I(H;Y) "
                         + ", ".join(f"{k} {f6[k].mean():.3f}" for k in keys))
 elif P.wants("fig6"):
@@ -382,8 +334,4 @@ elif P.wants("fig6"):
 # Every claim with its computed verdict (saved as `figures/04_mi_learning_rate/claims.csv`).
 
 # %%
-claims.save()
-with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "paper", "ours", "n", "interval", "verdict", "reason"]])
-report.save_provenance(prov.finish(), P.chapter)
-print(prov)
+report.finish(P, prov, claims, columns=("item", "claim", "paper", "ours", "n", "interval", "verdict", "reason"))

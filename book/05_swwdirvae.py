@@ -62,7 +62,7 @@ import pandas as pd
 import seaborn as sns
 
 from lib import data, experiment, loader, plots, report, train
-from lib.chapters import swwdirvae as S
+from lib.chapters import swwdirvae
 
 P, prov, claims = report.begin("05_swwdirvae", profile=profile, only=only, seeds=seeds, device=device,
                                 max_steps=max_steps)
@@ -74,12 +74,6 @@ P, prov, claims = report.begin("05_swwdirvae", profile=profile, only=only, seeds
 # %%
 display(report.settings_table(P))
 available = data.available(("mnist", "cifar10", "cifar100"))
-
-
-def end_acc(h):
-    """Test accuracy after the last epoch (every number below is this, not the best epoch)."""
-    return h.epochs[-1]["test_acc"]
-
 
 # %% [markdown]
 # ## Table 2 — kNN on the latent codes (MNIST, K = 50)
@@ -98,34 +92,29 @@ if P.wants("table2") or P.wants("fig2") or P.wants("fig3"):
         for item in ("table2", "fig2", "fig3"):
             claims.add(item, "Joo et al.'s MNIST results", rule="—", evidence="", not_run=data.NO_DATA.format("MNIST"))
     else:
-        s = P.settings["vae"]
-        mnist = available["mnist"].subset(s["n_train"], s["n_test"], seed=0)
-        vae_cfgs = {(name, seed): S.vae_config(P, latent, seed)
+        vae_settings = P.settings["vae"]
+        mnist = available["mnist"].subset(vae_settings["n_train"], vae_settings["n_test"], seed=0)
+        vae_cfgs = {(name, seed): swwdirvae.vae_config(P, latent, seed)
                     for latent, name in (("gaussian", "GVAE"), ("dirichlet", "DirVAE")) for seed in P.seeds}
         vae_runs = experiment.run_many(vae_cfgs, device=P.device, label="table2")
-        vae_pre = [S.vaes_trained({f"{name}, seed {seed}": h for (name, seed), h in vae_runs.items()})]
+        vae_pre = [swwdirvae.vaes_trained({f"{name}, seed {seed}": h for (name, seed), h in vae_runs.items()})]
         vaes = {key: experiment.trained_model(cfg, P.device) for key, cfg in vae_cfgs.items()}
-        knn = {("raw pixels", 0): S.knn_errors(*S.pixels(mnist, "train"), *S.pixels(mnist, "test", P.settings["knn_n_test"]))}
+        knn = {("raw pixels", 0): swwdirvae.knn_errors(*swwdirvae.pixels(mnist, "train"), *swwdirvae.pixels(mnist, "test", P.settings["knn_n_test"]))}
         for (name, seed), model in vaes.items():
-            tr = S.codes(model, mnist, "train", normalize=False, device=P.device)
-            te = S.codes(model, mnist, "test", normalize=False, device=P.device, n=P.settings["knn_n_test"])
-            knn[name, seed] = S.knn_errors(*tr, *te)
-            tr, te = (S.codes(model, mnist, split, normalize=False, device=P.device, sample=True,
-                              n=P.settings["knn_n_test"] if split == "test" else None) for split in ("train", "test"))
-            knn[f"{name}, sampled z", seed] = S.knn_errors(*tr, *te)
-        table2 = S.knn_frame(knn)
+            tr = swwdirvae.codes(model, mnist, "train", normalize=False, device=P.device)
+            te = swwdirvae.codes(model, mnist, "test", normalize=False, device=P.device, n=P.settings["knn_n_test"])
+            knn[name, seed] = swwdirvae.knn_errors(*tr, *te)
+            tr, te = (swwdirvae.codes(model, mnist, split, normalize=False, device=P.device, sample=True,
+                                      n=P.settings["knn_n_test"] if split == "test" else None) for split in ("train", "test"))
+            knn[f"{name}, sampled z", seed] = swwdirvae.knn_errors(*tr, *te)
+        table2 = swwdirvae.knn_frame(knn)
         report.save_table(table2, P.chapter, "table2_runs")
 
 # %%
 if P.wants("table2") and "mnist" in available:
     errs = {(r, k): g["error (%)"].tolist() for (r, k), g in table2.groupby(["representation", "k"])}
-    def paper_cell(r, i):
-        if r not in S.PAPER_TABLE2:
-            return "—"
-        m, sd = S.PAPER_TABLE2[r][0][i], S.PAPER_TABLE2[r][1][i]
-        return f"{m:.2f}" + (f" ± {sd:.2f}" if sd else "")
-    rows = [{"representation": r, "k": k, "paper": paper_cell(r, i), "ours": errs[r, k]}
-            for r in dict.fromkeys(table2.representation) for i, k in enumerate(S.KS)]
+    rows = [{"representation": r, "k": k, "paper": swwdirvae.table2_paper_cell(r, i), "ours": errs[r, k]}
+            for r in dict.fromkeys(table2.representation) for i, k in enumerate(swwdirvae.KS)]
     t2 = report.paper_vs_ours(rows, profile=P.profile)
     report.save_table(t2, P.chapter, "table2")
     display(t2)
@@ -141,24 +130,24 @@ if P.wants("table2") and "mnist" in available:
 
 # %%
 if P.wants("table2") and "mnist" in available:
-    g, d, raw = ({k: errs[r, k] for k in S.KS} for r in ("GVAE", "DirVAE", "raw pixels"))
-    gz, dz = ({k: errs[f"{r}, sampled z", k] for k in S.KS} for r in ("GVAE", "DirVAE"))
-    pk = {r: " / ".join(f"{v:.2f}" for v in S.PAPER_TABLE2[r][0]) for r in S.PAPER_TABLE2}
-    vs = lambda a, b: ", ".join(f"k={k}: {report.mean_std(a[k])} vs {report.mean_std(b[k])}" for k in S.KS)
+    g, d, raw = ({k: errs[r, k] for k in swwdirvae.KS} for r in ("GVAE", "DirVAE", "raw pixels"))
+    gz, dz = ({k: errs[f"{r}, sampled z", k] for k in swwdirvae.KS} for r in ("GVAE", "DirVAE"))
+    pk = {r: " / ".join(f"{v:.2f}" for v in swwdirvae.PAPER_TABLE2[r][0]) for r in swwdirvae.PAPER_TABLE2}
+    vs = lambda a, b: ", ".join(f"k={k}: {report.mean_std(a[k])} vs {report.mean_std(b[k])}" for k in swwdirvae.KS)
     for reading, (a, b) in {"posterior means": (g, d), "codes sampled from q(z|x)": (gz, dz)}.items():
         claims.add("table2", f"DirVAE's codes give a lower kNN error than GVAE's (k = 3, 5, 10) — {reading}",
-                   S.rule_knn_lower(a, b, vae_pre), rule="at every k: Welch 95% interval of GVAE − DirVAE error above 0",
+                   swwdirvae.rule_knn_lower(a, b, vae_pre), rule="at every k: Welch 95% interval of GVAE − DirVAE error above 0",
                    paper=f"GVAE {pk['GVAE']} vs DirVAE {pk['DirVAE']}", ours="GVAE vs DirVAE: " + vs(a, b))
-    claims.add("table2", "DirVAE's kNN error is roughly 4 to 5 times lower than GVAE's", S.rule_knn_ratio(g, d, vae_pre),
-               rule=f"at every k: bootstrap interval of GVAE / DirVAE inside {S.RATIO_BAND[0]:.2f}–{S.RATIO_BAND[1]:.2f}×",
-               paper=", ".join(f"k={k}: {a / b:.2f}×" for k, a, b in zip(S.KS, S.PAPER_TABLE2["GVAE"][0], S.PAPER_TABLE2["DirVAE"][0])),
-               ours=", ".join(f"k={k}: {np.mean(g[k]) / np.mean(d[k]):.2f}×" for k in S.KS))
+    claims.add("table2", "DirVAE's kNN error is roughly 4 to 5 times lower than GVAE's", swwdirvae.rule_knn_ratio(g, d, vae_pre),
+               rule=f"at every k: bootstrap interval of GVAE / DirVAE inside {swwdirvae.RATIO_BAND[0]:.2f}–{swwdirvae.RATIO_BAND[1]:.2f}×",
+               paper=", ".join(f"k={k}: {a / b:.2f}×" for k, a, b in zip(swwdirvae.KS, swwdirvae.PAPER_TABLE2["GVAE"][0], swwdirvae.PAPER_TABLE2["DirVAE"][0])),
+               ours=", ".join(f"k={k}: {np.mean(g[k]) / np.mean(d[k]):.2f}×" for k in swwdirvae.KS))
     claims.add("table2", "raw pixels beat both VAEs' codes (the table's last row)",
-               S.rule_pixels_beat_codes({"GVAE": g, "DirVAE": d}, {k: raw[k][0] for k in S.KS}, vae_pre),
+               swwdirvae.rule_pixels_beat_codes({"GVAE": g, "DirVAE": d}, {k: raw[k][0] for k in swwdirvae.KS}, vae_pre),
                rule="at every k: each VAE's mean error (one-sample t, 95%) above the pixels'",
                paper=f"raw {pk['raw pixels']} vs DirVAE {pk['DirVAE']}, GVAE {pk['GVAE']}",
                ours=", ".join(f"k={k}: raw {raw[k][0]:.2f} vs DirVAE {report.mean_std(d[k])}, GVAE {report.mean_std(g[k])}"
-                              for k in S.KS))
+                              for k in swwdirvae.KS))
 
 # %% [markdown]
 # ## Figure 2 — component collapsing
@@ -179,7 +168,7 @@ if P.wants("fig2") and "mnist" in available:
                  for i, v in enumerate(np.sort(norms)[::-1] / norms.max())]
     fig2 = pd.DataFrame(rows)
     report.save_table(fig2, P.chapter, "fig2")
-    share = {key: S.collapsed_share(m.decoder_weight_norms().cpu().numpy()) for key, m in vaes.items()}
+    share = {key: swwdirvae.collapsed_share(m.decoder_weight_norms().cpu().numpy()) for key, m in vaes.items()}
     display(pd.Series(share, name="collapsed share").unstack(0))
     g = sns.relplot(fig2, x="rank", y="weight norm / largest", hue="model", style="seed", kind="line", height=3,
                     aspect=1.5)
@@ -187,8 +176,8 @@ if P.wants("fig2") and "mnist" in available:
     g.figure.suptitle(f"fig2: decoder weights per latent dimension ({P.profile})", y=1.03)
     report.save_figure(g.figure, P.chapter, "fig2")
     gs, ds_ = [v for (n, _), v in share.items() if n == "GVAE"], [v for (n, _), v in share.items() if n == "DirVAE"]
-    claims.add("fig2", "GVAE suffers component collapsing, DirVAE does not", S.rule_collapse(gs, ds_, vae_pre),
-               rule=f"collapsed share (decoder weight norm < 10% of the largest): GVAE's above {S.COLLAPSE_SHARE:g}, "
+    claims.add("fig2", "GVAE suffers component collapsing, DirVAE does not", swwdirvae.rule_collapse(gs, ds_, vae_pre),
+               rule=f"collapsed share (decoder weight norm < 10% of the largest): GVAE's above {swwdirvae.COLLAPSE_SHARE:g}, "
                f"DirVAE's below it (one-sample t, 95%)", paper="Joo et al.'s Figure 2 (a figure: no numbers printed)",
                ours=f"GVAE {report.mean_std(gs)}, DirVAE {report.mean_std(ds_)} (shares of 50 dimensions)")
 
@@ -204,11 +193,11 @@ if P.wants("fig2") and "mnist" in available:
 # %%
 if P.wants("fig3") and "mnist" in available:
     n = P.settings["tsne_n"]
-    x_raw, y_t = S.pixels(mnist, "test", n)
+    x_raw, y_t = swwdirvae.pixels(mnist, "test", n)
     emb, sil = {}, {}
-    emb["t-SNE of pixels"], sil["raw pixels", 0] = S.tsne_separation(x_raw, y_t)
+    emb["t-SNE of pixels"], sil["raw pixels", 0] = swwdirvae.tsne_separation(x_raw, y_t)
     for (name, seed), model in vaes.items():
-        e, sil[name, seed] = S.tsne_separation(S.codes(model, mnist, "test", normalize=False, device=P.device, n=n)[0], y_t)
+        e, sil[name, seed] = swwdirvae.tsne_separation(swwdirvae.codes(model, mnist, "test", normalize=False, device=P.device, n=n)[0], y_t)
         if seed == P.seeds[0]:
             emb[f"{name} codes (seed {seed})"] = e
     fig3 = pd.DataFrame([{"representation": r, "seed": s, "silhouette": v} for (r, s), v in sil.items()])
@@ -218,7 +207,7 @@ if P.wants("fig3") and "mnist" in available:
     report.save_figure(fig, P.chapter, "fig3")
     sd, sg = ([v for (r, _), v in sil.items() if r == name] for name in ("DirVAE", "GVAE"))
     claims.add("fig3", "DirVAE's latent space separates the classes better than t-SNE of the pixels and than GVAE's",
-               S.rule_separation(sd, sg, sil["raw pixels", 0], vae_pre),
+               swwdirvae.rule_separation(sd, sg, sil["raw pixels", 0], vae_pre),
                rule="silhouette of the digits in the t-SNE: DirVAE − GVAE (Welch, 95%) above 0, DirVAE above pixels",
                paper="Joo et al.'s Figure 3 (a picture: \"better separation and cohesion\")",
                ours=f"DirVAE {report.mean_std(sd, 3)}, GVAE {report.mean_std(sg, 3)}, pixels {sil['raw pixels', 0]:.3f}")
@@ -243,27 +232,27 @@ if P.wants("table1"):
                        not_run=data.NO_DATA.format(name))
             continue
         for seed in P.seeds:
-            t1_cfgs["SWWAE (λ_rec = 1, λ_M = 0.2)", name, seed] = S.swwae_config(P, name, decoder=True, seed=seed)
-            t1_cfgs["convnet of same configuration", name, seed] = S.swwae_config(P, name, decoder=False, seed=seed)
+            t1_cfgs["SWWAE (λ_rec = 1, λ_M = 0.2)", name, seed] = swwdirvae.swwae_config(P, name, decoder=True, seed=seed)
+            t1_cfgs["convnet of same configuration", name, seed] = swwdirvae.swwae_config(P, name, decoder=False, seed=seed)
             if name == "cifar10":
-                t1_cfgs["SWWAE, soft pooling (β = 10)", name, seed] = S.swwae_config(P, name, decoder=True, seed=seed,
-                                                                                     pool_beta=10.0)
+                t1_cfgs["SWWAE, soft pooling (β = 10)", name, seed] = swwdirvae.swwae_config(P, name, decoder=True, seed=seed,
+                                                                                             pool_beta=10.0)
     t1_runs = experiment.run_many(t1_cfgs, device=P.device, label="table1")
-    acc1 = pd.DataFrame([{"model": m, "data": d, "seed": s, "test acc": end_acc(h)} for (m, d, s), h in t1_runs.items()])
+    acc1 = pd.DataFrame([{"model": m, "data": d, "seed": s, "test acc": h.last()} for (m, d, s), h in t1_runs.items()])
     if len(acc1):
         report.save_table(acc1, P.chapter, "table1_runs")
-        rows = [{"model": m, "data": d, "paper": S.PAPER_TABLE1.get(m, {}).get(d, "—"), "ours": g["test acc"].tolist()}
+        rows = [{"model": m, "data": d, "paper": swwdirvae.PAPER_TABLE1.get(m, {}).get(d, "—"), "ours": g["test acc"].tolist()}
                 for (m, d), g in acc1.groupby(["model", "data"], sort=False)]
         t1 = report.paper_vs_ours(rows, profile=P.profile)
         report.save_table(t1, P.chapter, "table1")
         display(t1)
         report.save_figure(plots.bars(acc1, x="data", y="test acc", hue="model", title=f"table1 ({P.profile})"), P.chapter, "table1")
         for d, g in acc1.groupby("data"):
-            sw, cv = (g[g.model == m]["test acc"].tolist() for m in S.PAPER_TABLE1)
-            pre = S.compared(t1_runs, t1_cfgs, [k for k in t1_runs if k[1] == d and k[0] in S.PAPER_TABLE1],
-                             chance=100 / available[d].spec.classes)
-            psw, pcv = (S.PAPER_TABLE1[m][d] for m in S.PAPER_TABLE1)
-            claims.add("table1", f"the what-where decoder improves the convnet on {d}", S.rule_decoder_improves(sw, cv, pre),
+            sw, cv = (g[g.model == m]["test acc"].tolist() for m in swwdirvae.PAPER_TABLE1)
+            pre = swwdirvae.compared(t1_runs, t1_cfgs, [k for k in t1_runs if k[1] == d and k[0] in swwdirvae.PAPER_TABLE1],
+                                     chance=100 / available[d].spec.classes)
+            psw, pcv = (swwdirvae.PAPER_TABLE1[m][d] for m in swwdirvae.PAPER_TABLE1)
+            claims.add("table1", f"the what-where decoder improves the convnet on {d}", swwdirvae.rule_decoder_improves(sw, cv, pre),
                        rule="Welch 95% interval of SWWAE − convnet test accuracy above 0",
                        paper=f"SWWAE {psw:.2f} vs convnet {pcv:.2f} ({psw - pcv:+.2f})",
                        ours=f"SWWAE {report.mean_std(sw)} vs convnet {report.mean_std(cv)} ({np.mean(sw) - np.mean(cv):+.2f})")
@@ -284,7 +273,7 @@ if P.wants("sam"):
     if "cifar10" not in available:
         claims.add("sam", "SAM lowers the test error", rule="—", evidence="", not_run=data.NO_DATA.format("CIFAR-10"))
     else:
-        sam_cfgs = {(opt, seed): S.swwae_config(P, "cifar10", decoder=False, seed=seed, sam=opt == "SAM")
+        sam_cfgs = {(opt, seed): swwdirvae.swwae_config(P, "cifar10", decoder=False, seed=seed, sam=opt == "SAM")
                     for opt in ("SGD", "SAM") for seed in P.seeds}
         sam_runs = experiment.run_many(sam_cfgs, device=P.device, label="sam")
         frame = train.histories_frame({(k[0], k[1], "convnet"): h for k, h in sam_runs.items()},
@@ -292,12 +281,12 @@ if P.wants("sam"):
         report.save_table(frame, P.chapter, "sam_curves")
         report.save_figure(plots.curves(frame, hue="optimizer", row="model", title=f"sam: convnet on CIFAR-10 ({P.profile})"),
                            P.chapter, "sam")
-        acc = {o: [end_acc(sam_runs[o, s]) for s in P.seeds] for o in ("SGD", "SAM")}
+        acc = {o: [sam_runs[o, s].last() for s in P.seeds] for o in ("SGD", "SAM")}
         display(pd.DataFrame({o: [report.mean_std(v)] for o, v in acc.items()}, index=["test acc"]))
-        pre = S.sam_preconditions(sam_runs, sam_cfgs, [("SAM", s) for s in P.seeds], [("SGD", s) for s in P.seeds],
-                                  chance=100 / available["cifar10"].spec.classes)
+        pre = swwdirvae.sam_preconditions(sam_runs, sam_cfgs, [("SAM", s) for s in P.seeds], [("SGD", s) for s in P.seeds],
+                                          chance=100 / available["cifar10"].spec.classes)
         claims.add("sam", "SAM lowers the test error of the same model and budget in epochs",
-                   S.rule_sam_lowers_error(acc["SAM"], acc["SGD"], pre),
+                   swwdirvae.rule_sam_lowers_error(acc["SAM"], acc["SGD"], pre),
                    rule="Welch 95% interval of SAM − SGD test accuracy above 0",
                    paper="Foret et al.'s Figure 4(a): a lower error on every task shown (bars, no numbers printed)",
                    ours=f"SAM {report.mean_std(acc['SAM'])} vs SGD {report.mean_std(acc['SGD'])}")
@@ -327,23 +316,23 @@ if P.wants("proposal"):
     for name in sorted({"cifar10", "cifar100"} - set(P.settings["proposal_data"])):
         claims.add("proposal", f"β-SWWDirVAE + EfficientNet + SAM beats EfficientNet + SAM on {name}", rule="—",
                    not_run=f"not in the {P.profile} profile's proposal_data (time) — the paper profile runs it")
-    enc_cfgs = {(name, beta): S.encoder_config(P, name, beta) for name in names for beta in P.settings["betas"]}
+    enc_cfgs = {(name, beta): swwdirvae.encoder_config(P, name, beta) for name in names for beta in P.settings["betas"]}
     enc_runs = experiment.run_many(enc_cfgs, device=P.device, label="pre-training")      # step 1, then step 2:
-    prop_cfgs = {(f"β-SWWDirVAE (β = {beta}) + EfficientNet + SAM", name, seed):
-                 S.effnet_config(P, name, seed=seed, sam=True, encoder=enc) for (name, beta), enc in enc_cfgs.items()
+    prop_cfgs = {(swwdirvae.proposal_model(beta), name, seed):
+                 swwdirvae.effnet_config(P, name, seed=seed, sam=True, encoder=enc) for (name, beta), enc in enc_cfgs.items()
                  for seed in P.seeds}
-    prop_cfgs.update({(f"EfficientNet + {opt}", name, seed): S.effnet_config(P, name, seed=seed, sam=opt == "SAM")
+    prop_cfgs.update({(f"EfficientNet + {opt}", name, seed): swwdirvae.effnet_config(P, name, seed=seed, sam=opt == "SAM")
                       for name in names for seed in P.seeds for opt in ("SAM", "SGD")})
     prop_runs = experiment.run_many(prop_cfgs, device=P.device, label="proposal")
     knn_rows, encoders = [], {key: experiment.trained_model(cfg, P.device) for key, cfg in enc_cfgs.items()}
     for name in names:
         sub = available[name].subset(P.settings["effnet"]["n_train"], P.settings["effnet"]["n_test"], seed=0)
         knn_rows.append({"data": name, "representation": "raw pixels",
-                         "kNN error (%), k=5": S.knn_errors(*S.pixels(sub, "train"), *S.pixels(sub, "test"), ks=(5,))[5]})
+                         "kNN error (%), k=5": swwdirvae.knn_errors(*swwdirvae.pixels(sub, "train"), *swwdirvae.pixels(sub, "test"), ks=(5,))[5]})
         for beta in P.settings["betas"]:
-            tr, te = (S.codes(encoders[name, beta], sub, split, normalize=True, device=P.device) for split in ("train", "test"))
+            tr, te = (swwdirvae.codes(encoders[name, beta], sub, split, normalize=True, device=P.device) for split in ("train", "test"))
             knn_rows.append({"data": name, "representation": f"β-SWWDirVAE latent, β = {beta}",
-                             "kNN error (%), k=5": S.knn_errors(*tr, *te, ks=(5,))[5]})
+                             "kNN error (%), k=5": swwdirvae.knn_errors(*tr, *te, ks=(5,))[5]})
     knn_latent = pd.DataFrame(knn_rows)
     if len(knn_latent):
         report.save_table(knn_latent, P.chapter, "proposal_knn")
@@ -356,17 +345,13 @@ if P.wants("proposal"):
 
 # %%
 if P.wants("proposal") and encoders:
-    import torch
     (name, beta), enc = next(iter(encoders.items()))
     ds = available[name]
     xb = next(iter(loader.Loader(ds.x_test[:8], ds.y_test[:8], batch_size=8, mean=ds.spec.mean, std=ds.spec.std,
                                    shuffle=False, device=P.device)))[0]
-    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in (ds.spec.mean, ds.spec.std))
-    show = lambda t: (t.cpu() * std + mean).clamp(0, 1).permute(0, 2, 3, 1).numpy()
-    lat = enc.code(xb).cpu()
-    lat = lat[:, :3] if lat.shape[1] >= 3 else lat[:, :1].expand(-1, 3, -1, -1)   # a 1-2 channel latent: gray
-    lat = (lat - lat.amin((2, 3), keepdim=True)) / (lat.amax((2, 3), keepdim=True) - lat.amin((2, 3), keepdim=True) + 1e-8)
-    grid = np.concatenate([show(xb), show(enc.reconstruct(xb)), np.kron(lat.permute(0, 2, 3, 1).numpy(), np.ones((32 // lat.shape[-1], 32 // lat.shape[-1], 1)))])
+    grid = np.concatenate([swwdirvae.denormalize(xb, ds.spec.mean, ds.spec.std),
+                           swwdirvae.denormalize(enc.reconstruct(xb), ds.spec.mean, ds.spec.std),
+                           swwdirvae.latent_rgb(enc.code(xb), size=32)])
     fig = plots.image_grid(grid, cols=8, title=f"proposal: images / reconstructions / latents (β = {beta}, {P.profile})")
     report.save_figure(fig, P.chapter, "proposal_latents")
 
@@ -382,7 +367,7 @@ if P.wants("proposal") and encoders:
 
 # %%
 if P.wants("proposal") and prop_runs:
-    accp = pd.DataFrame([{"model": m, "data": d, "seed": s, "test acc": end_acc(h), "time (s)": h.epochs[-1]["time_s"]}
+    accp = pd.DataFrame([{"model": m, "data": d, "seed": s, "test acc": h.last(), "time (s)": h.last("time_s")}
                          for (m, d, s), h in prop_runs.items()])
     report.save_table(accp, P.chapter, "proposal_runs")
     tp = accp.groupby(["data", "model"], sort=False).agg(**{
@@ -394,33 +379,33 @@ if P.wants("proposal") and prop_runs:
                        P.chapter, "proposal")
     for d, g in accp.groupby("data"):
         acc = {m: gm["test acc"].tolist() for m, gm in g.groupby("model")}
-        label = lambda b: f"β-SWWDirVAE (β = {b}) + EfficientNet + SAM"
-        keys = lambda *models: [(m, d, s) for m in models for s in P.seeds]
+        keys = lambda *models: swwdirvae.run_keys(models, d, P.seeds)
+        arms = {b: swwdirvae.proposal_model(b) for b in P.settings["betas"]}
         chance = 100 / available[d].spec.classes
-        enc_pre = {b: S.vaes_trained({f"β-SWWDirVAE (β = {b})": enc_runs[d, b]}) for b in P.settings["betas"]}
-        base, betas = acc["EfficientNet + SAM"], {b: acc[label(b)] for b in P.settings["betas"]}
-        pre = {b: S.compared(prop_runs, prop_cfgs, keys(label(b), "EfficientNet + SAM"), chance=chance) + [enc_pre[b]]
+        enc_pre = {b: swwdirvae.vaes_trained({f"β-SWWDirVAE (β = {b})": enc_runs[d, b]}) for b in P.settings["betas"]}
+        base, betas = acc["EfficientNet + SAM"], {b: acc[arms[b]] for b in P.settings["betas"]}
+        pre = {b: swwdirvae.compared(prop_runs, prop_cfgs, keys(arms[b], "EfficientNet + SAM"), chance=chance) + [enc_pre[b]]
                for b in betas}
         claims.add("proposal", f"β-SWWDirVAE + EfficientNet + SAM beats EfficientNet + SAM on {d} (the hypothesis)",
-                   S.rule_proposal_beats(betas, base, pre),
+                   swwdirvae.rule_proposal_beats(betas, base, pre),
                    rule="for some β: Welch interval (Bonferroni over β) of proposal − EfficientNet + SAM above 0",
                    paper="hypothesised (Sect. 3.2, 6): no numbers", ours=", ".join(
                        f"β={b}: {report.mean_std(v)}" for b, v in betas.items()) + f" vs EfficientNet + SAM {report.mean_std(base)}")
-        claims.add("proposal", f"SAM improves EfficientNet on {d}", S.rule_sam_lowers_error(base, acc["EfficientNet + SGD"],
-                   S.sam_preconditions(prop_runs, prop_cfgs, keys("EfficientNet + SAM"), keys("EfficientNet + SGD"), chance=chance)),
+        claims.add("proposal", f"SAM improves EfficientNet on {d}", swwdirvae.rule_sam_lowers_error(base, acc["EfficientNet + SGD"],
+                   swwdirvae.sam_preconditions(prop_runs, prop_cfgs, keys("EfficientNet + SAM"), keys("EfficientNet + SGD"), chance=chance)),
                    rule="Welch 95% interval of SAM − SGD test accuracy above 0", paper="Foret et al.'s Figure 4(a) (bars)",
                    ours=f"SAM {report.mean_std(base)} vs SGD {report.mean_std(acc['EfficientNet + SGD'])}")
         lo, hi = min(betas), max(betas)
         claims.add("proposal", f"a larger β (β-VAE) gives the better latent for classification on {d}",
-                   S.rule_larger_beta(betas[hi], betas[lo], S.compared(prop_runs, prop_cfgs, keys(label(hi), label(lo)),
-                                                                      chance=chance) + [enc_pre[hi], enc_pre[lo]]),
+                   swwdirvae.rule_larger_beta(betas[hi], betas[lo], swwdirvae.compared(prop_runs, prop_cfgs, keys(arms[hi], arms[lo]),
+                                                                              chance=chance) + [enc_pre[hi], enc_pre[lo]]),
                    rule=f"Welch 95% interval of β = {hi} − β = {lo} test accuracy above 0",
                    paper="Higgins et al. (Sect. 2.3): β > 1 beats β = 1 (for disentangling)",
                    ours=f"β={hi}: {report.mean_std(betas[hi])}, β={lo}: {report.mean_std(betas[lo])}")
         k = knn_latent[knn_latent.data == d].set_index("representation")["kNN error (%), k=5"]
         claims.add("proposal", f"the β-SWWDirVAE latent is a better representation than the raw image on {d} (premise)",
-                   S.rule_latent_premise({b: [k[f"β-SWWDirVAE latent, β = {b}"]] for b in betas}, k["raw pixels"],
-                                         {b: [enc_pre[b]] for b in betas}),
+                   swwdirvae.rule_latent_premise({b: [k[f"β-SWWDirVAE latent, β = {b}"]] for b in betas}, k["raw pixels"],
+                                                 {b: [enc_pre[b]] for b in betas}),
                    rule="for some β: kNN (k = 5) error of the latent below the pixels' (one-sample t over encoder seeds)",
                    paper="stated (Sect. 3.2): no numbers", ours=", ".join(f"{r}: {v:.1f}" for r, v in k.items()))
 
@@ -435,8 +420,4 @@ if P.wants("proposal") and prop_runs:
 # (no train–test gap to close) and ρ was not tuned, or the β comparison when a classifier stayed near chance.
 
 # %%
-claims.save()
-with pd.option_context("display.max_colwidth", 200):
-    display(claims.frame()[["item", "claim", "paper", "ours", "n", "interval", "verdict", "reason"]])
-report.save_provenance(prov.finish(), P.chapter)
-print(prov)
+report.finish(P, prov, claims, columns=("item", "claim", "paper", "ours", "n", "interval", "verdict", "reason"))

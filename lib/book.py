@@ -35,6 +35,23 @@ def command(chapter: str, item: str, profile: str = "paper") -> str:
     return f"make reproduce-{short(chapter)}-{item} PROFILE={profile}"
 
 
+# data sets the book has no loader for (lib/data.py loads MNIST, Fashion-MNIST, CIFAR-10 and CIFAR-100)
+NO_LOADER = ("ImageNet", "WMT", "ADE20k", "Omniglot", "iNaturalist")
+
+
+def how_to_run(chapter: str, item: str, reason: str) -> str:
+    """What a "not run" item needs, as a command that will run it — with ``CHECKPOINT=`` when it needs a
+    checkpoint — or, when it needs a data set the book cannot load, saying so instead of a command that would
+    "not run" again."""
+    if "checkpoint" in reason.lower():
+        return f"to run it: `{command(chapter, item)} CHECKPOINT=<file>`"
+    missing = [d for d in NO_LOADER if d.lower() in reason.lower()]
+    if missing:
+        return (f"not runnable by this book yet: it has no loader for {', '.join(missing)} (lib/data.py); with one, "
+                f"`{command(chapter, item)}`")
+    return f"to run it: `{command(chapter, item)}`"
+
+
 def section(chapter: str, item: str) -> str | None:
     """The title of the chapter's section for ``item`` ("table2" -> the heading naming "Table 2"), or None."""
     src = ROOT / "book" / f"{chapter}.py"
@@ -60,7 +77,7 @@ FIRST_EDITION = "1st-edition rule (2-s.e. test, no preconditions): chapter not r
 def claims(figures: Path | None = None) -> pd.DataFrame:
     """Every chapter's claims.csv, in chapter order, with the device each chapter ran on. A claims.csv written
     before the decision functions (no ``reason`` column) keeps its verdicts, marked as first-edition."""
-    figures = figures or report.FIGURES
+    figures = figures or report.PUBLISHED
     frames = []
     for chapter in chapters.index():
         path = figures / chapter / "claims.csv"
@@ -101,7 +118,7 @@ def claims_table(df: pd.DataFrame, *, link_to: str = "ipynb") -> str:
         # writes "#harmful-link" for it); with "./" nothing before the first "/" holds a ":"
         target = f"book/{r.chapter}.ipynb" if link_to == "ipynb" else f"./{r.chapter}.html"
         link = f"[{_cell(title or r.chapter)}]({target}" + (f"#{anchor(title)})" if title and link_to == "html" else ")")
-        reason = r.reason + (f" — to run it: `{command(r.chapter, r.item)}`" if r.verdict == "not run" else "")
+        reason = r.reason + (f" — {how_to_run(r.chapter, r.item, r.reason)}" if r.verdict == "not run" else "")
         lines.append(f"| {r.chapter[:2]} | {r.item} | {_cell(r.claim)} | {_cell(r.paper or '—')} | {_cell(_ours(r))} | "
                      f"{r.profile} · {_cell(r.device)} | **{r.verdict}** | {_cell(reason)} | {link} |")
     return "\n".join(lines)
@@ -142,7 +159,8 @@ def write_report(out: Path | None = None, readme: Path | None = None, figures: P
     not_run = df[df.verdict == "not run"]
     if len(not_run):
         body += ["\n## What could not run here, and how to run it\n",
-                 *[f"- {r.chapter} · {r.item}: {r.reason} — `{command(r.chapter, r.item)}`" for r in not_run.itertuples()]]
+                 *[f"- {r.chapter} · {r.item}: {r.reason} — {how_to_run(r.chapter, r.item, r.reason)}"
+                   for r in not_run.itertuples()]]
     out.write_text("\n".join(body) + "\n")
     if readme.exists():
         text = readme.read_text()
@@ -182,7 +200,7 @@ def outdated(profile: str | None, *, every: bool = False) -> list[str]:
     out = []
     for chapter in chapters.index():
         nb = ROOT / "book" / f"{chapter}.ipynb"
-        prov = report.FIGURES / chapter / "provenance.json"
+        prov = report.PUBLISHED / chapter / "provenance.json"
         if nb.exists() and (every or not prov.exists() or json.loads(prov.read_text()).get("profile") != want):
             out.append(str(nb.relative_to(ROOT)))
     return out
@@ -196,7 +214,7 @@ def list_items(figures: Path | None = None) -> pd.DataFrame:
         for item in module.ITEMS:
             mine = df[(df.chapter == chapter) & (df.item == item)]
             if not len(mine):
-                outputs = sorted(p.name for p in (figures or report.FIGURES).glob(f"{chapter}/{item}*"))
+                outputs = sorted(p.name for p in (figures or report.PUBLISHED).glob(f"{chapter}/{item}*"))
                 status = "not run (the chapter has not been executed)" if chapter not in set(df.chapter) else \
                     f"done at {df[df.chapter == chapter].profile.iloc[0]}: {', '.join(outputs)} (no claim of its own)" \
                     if outputs else "not run (no output)"
@@ -239,12 +257,44 @@ def show(figures: Path, chapter: str, item: str) -> int:
     return 1 if (df["verdict"] == "not run").all() else 0
 
 
+def check(chapter: str, item: str) -> int:
+    """0 when ``chapter`` has ``item`` (``make reproduce-*`` asks before a kernel starts); else 2, naming the
+    valid items."""
+    items = chapters.items(chapter)
+    if item not in items:
+        print(f"{chapter} has no item {item!r}; its items: {', '.join(items)} "
+              f"(make reproduce-{short(chapter)}-<item>; make list shows them all)")
+        return 2
+    return 0
+
+
+def error(notebook: Path, log: Path) -> int:
+    """Why an executed notebook failed, in a few lines: the failing cell's exception (papermill's traceback
+    around it stays in ``log``). Returns 1."""
+    import nbformat
+    message = None
+    if notebook.exists():
+        for i, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    message = f"cell {i}: {out['ename']}: {out['evalue']}"
+    if message is None:
+        tail = log.read_text().strip().splitlines()[-5:] if log.exists() else ["(no log)"]
+        message = "\n".join(tail)
+    print(f"FAILED: {notebook.name} — {message}\n(the whole traceback: {log})")
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in ("report", "list", "find", "outdated", "show", "costs"):
+    if not argv or argv[0] not in ("report", "list", "find", "outdated", "show", "costs", "check", "error"):
         print("usage: python -m lib.book report | list | find <item> | outdated <profile> [--all] | "
-              "show <figures folder> <chapter> <item> | costs")
+              "show <figures folder> <chapter> <item> | costs | check <chapter> <item> | error <notebook> <log>")
         return 2
+    if argv[0] == "check":
+        return check(argv[1], argv[2])
+    if argv[0] == "error":
+        return error(Path(argv[1]), Path(argv[2]))
     if argv[0] == "costs":
         print(costs())
         return 0

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from lib import data, deit, loader, optim, runs, train
+from lib import data, deit, env, loader, optim, parallel, runs, train
 from lib.measure import apt
 from lib.models import MODELS, autoencoders, mixer
 from lib.optim import mi_lr
@@ -156,7 +156,6 @@ def run_many(configs: dict, *, device: str = "cpu", jobs: int | None = None, exe
     """``{key: config}`` -> ``{key: History}`` for runs that do not depend on each other's results. With
     ``JOBS`` > 1 or another ``EXECUTOR`` (``lib.parallel``) the unfinished ones are trained by parallel workers
     first; every History is then read from the run store (serially trained when JOBS = 1)."""
-    from lib import env, parallel
     jobs, executor = env.workers(jobs, executor)
     todo = list({runs.key(c): c for c in map(check_config, configs.values()) if runs.finished(c) is None}.values())
     if todo and (jobs > 1 or executor != "local"):

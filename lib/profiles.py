@@ -10,6 +10,7 @@ compute, naming the valid ones.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from lib import chapters, env
@@ -60,6 +61,10 @@ def check(chapter: str, *, profile: str | None = None, only=None, seeds=None, de
     if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
         raise ValueError(f"max_steps must be None or a positive integer, got {max_steps!r}")
     env.workers()                       # JOBS / EXECUTOR from the environment, checked before any compute
-    return Params(chapter=chapter, profile=profile, items=items, seeds=seeds, device=env.check_device(device),
+    device = env.check_device(device)
+    if profile == "paper" and device == "cpu" and max_steps is None and os.environ.get("ALLOW_CPU_PAPER") != "1":
+        raise ValueError("the paper profile on a CPU is days to weeks of compute: set ALLOW_CPU_PAPER=1 to confirm "
+                         "(make ... ALLOW_CPU_PAPER=1), use profile 'small', or cap each run with max_steps")
+    return Params(chapter=chapter, profile=profile, items=items, seeds=seeds, device=device,
                   max_steps=max_steps, settings=dict(spec[profile]), paper=dict(spec["paper"]),
                   all_items=tuple(module.ITEMS))

@@ -18,7 +18,12 @@ import pandas as pd
 from lib import ROOT
 from lib.verdicts import Decision
 
-FIGURES = Path(os.environ.get("BOOK_FIGURES_DIR", ROOT / "figures"))
+# the book's published outputs (committed; what the report and `make list` read): only `make book` writes here
+PUBLISHED = ROOT / "figures"
+# where an executing chapter writes its figures, tables and claims: build/figures/ unless BOOK_FIGURES_DIR says
+# otherwise (`make book` sets it to figures/; `make reproduce-*` to build/reproduce/figures/) — a chapter run from
+# Jupyter or by papermill outside `make book` never overwrites the committed figures
+FIGURES = Path(os.environ.get("BOOK_FIGURES_DIR", ROOT / "build" / "figures"))
 VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not run", "smoke (not a result)")
 SMOKE = VERDICTS[-1]
 COLUMNS = ["chapter", "item", "claim", "rule", "paper", "ours", "n", "effect", "interval", "test", "preconditions",
@@ -90,7 +95,9 @@ def begin(chapter: str, **params):
     P = profiles.check(chapter, **params)
     prov = env.Provenance(chapter=P.chapter, profile=P.profile, seeds=P.seeds, device=P.device)
     print(prov)
-    return P, prov, Claims(P.chapter, P.profile)
+    print(f"{'outputs':>12}: {FIGURES / P.chapter}" + ("" if FIGURES.resolve() == PUBLISHED.resolve() else
+                                                       " (make book publishes to figures/)"))
+    return P, prov, Claims(P.chapter, P.profile, items=P.items)
 
 
 def finish(P, prov, claims: "Claims", columns=("item", "claim", "paper", "ours", "n", "interval", "preconditions",
@@ -114,8 +121,9 @@ class Claims:
     """The claims a chapter decides, each with its rule, the paper's and our numbers, and a computed
     :class:`~lib.verdicts.Decision` (columns: :data:`COLUMNS`)."""
 
-    def __init__(self, chapter: str, profile: str):
+    def __init__(self, chapter: str, profile: str, items=None):
         self.chapter, self.profile, self.rows = chapter, profile, []
+        self.items = None if items is None else list(items)   # the items this execution ran (None: every one)
 
     def add(self, item: str, claim: str, decision: Decision | None = None, *, rule: str, paper: str = "",
             ours: str = "", evidence: str = "", not_run: str | None = None) -> str:
@@ -144,4 +152,11 @@ class Claims:
         return pd.DataFrame(self.rows, columns=COLUMNS)
 
     def save(self) -> Path:
-        return save_table(self.frame(), self.chapter, "claims")
+        """``claims.csv``; when this execution ran only some items (``only=``), the saved claims of the other
+        items are kept (running fig1 after fig3 keeps fig3's)."""
+        frame, path = self.frame(), FIGURES / self.chapter / "claims.csv"
+        if self.items is not None and path.exists():
+            kept = pd.read_csv(path, keep_default_na=False, dtype=str)
+            kept = kept[~kept["item"].isin(self.items)]
+            frame = pd.concat([kept, frame.astype(str)], ignore_index=True) if len(kept) else frame
+        return save_table(frame, self.chapter, "claims")

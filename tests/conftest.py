@@ -25,6 +25,7 @@ def private_dirs(tmp_path, monkeypatch):
     monkeypatch.setattr(runs, "RESULTS", tmp_path / "results")
     monkeypatch.setattr(report, "FIGURES", tmp_path / "figures")
     monkeypatch.setitem(data.SPECS, "tiny", TINY)
+    monkeypatch.setenv("ALLOW_CPU_PAPER", "1")      # tests build paper-profile configs on the CPU (none trains)
     return tmp_path
 
 

@@ -26,19 +26,21 @@ def test_report_has_a_row_per_claim_and_says_how_to_run_what_did_not(tmp_path):
     _claims(figures, "01_kfac_mlp_mixer", [("table2", "K-FAC | wins", "92.1 vs 90.0", "reproduced"),
                                           ("table2", "B/16-PT", "needs an ImageNet-21k checkpoint", "not run")])
     _claims(figures, "05_swwdirvae", [("table2", "DirVAE beats GVAE", "5.9 vs 27", "not reproduced")])
+    _claims(figures, "03_actcoolr", [("fig3", "the erf fits Tiny ImageNet", "Tiny ImageNet is not here", "not run")])
     readme = tmp_path / "README.md"
     readme.write_text(f"# Title\n\nintro\n{book.START}\nold\n{book.END}\n\n## More\ntext\n")
     out = book.write_report(tmp_path / "REPORT.md", readme, figures)
     text = out.read_text()
     rows = [l for l in text.splitlines() if l.startswith("| 0")]
-    assert len(rows) == 3 and "3 at the small profile (decision functions): 1 reproduced, 1 not reproduced, 0 " \
-        "inconclusive, 1 not run" in text
+    assert len(rows) == 4 and "4 at the small profile (decision functions): 1 reproduced, 1 not reproduced, 0 " \
+        "inconclusive, 2 not run" in text
     assert "K-FAC \\| wins" in text                                  # a | in a claim does not break the table
-    assert "`make reproduce-kfac-table2 PROFILE=paper`" in text and "ImageNet-21k" in text
+    assert "`make reproduce-kfac-table2 PROFILE=paper CHECKPOINT=<file>`" in text and "ImageNet-21k" in text
+    assert "not runnable by this book yet: it has no loader for ImageNet" in text   # not a command that fails again
     assert "[Table 2 — kNN on the latent codes (MNIST, K = 50)](book/05_swwdirvae.ipynb)" in text
     r = readme.read_text()
     assert r.startswith("# Title\n\nintro\n") and r.endswith("\n\n## More\ntext\n") and "old" not in r
-    assert sum(l.startswith("| 0") for l in r.splitlines()) == 3
+    assert sum(l.startswith("| 0") for l in r.splitlines()) == 4
     book.write_report(tmp_path / "REPORT.md", readme, figures)
     assert readme.read_text() == r                                   # idempotent
     readme.write_text("no markers")
@@ -90,5 +92,5 @@ def test_items_are_found_by_their_paper_names_and_listed_with_status(tmp_path):
 
 
 def test_report_reads_the_chapters_figures(monkeypatch, tmp_path):
-    monkeypatch.setattr(report, "FIGURES", tmp_path)
+    monkeypatch.setattr(report, "PUBLISHED", tmp_path)
     assert len(book.claims()) == 0

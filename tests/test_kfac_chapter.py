@@ -3,7 +3,7 @@ and preconditions the claim rules are fed (targets, epochs to target, per-seed g
 compute what they say. The rules themselves: tests/test_rules_kfac_mixer.py."""
 from conftest import real_data
 from lib import experiment, profiles, train
-from lib.chapters import kfac_mixer as K
+from lib.chapters import kfac_mixer
 from lib.models.mixer import CONFIGS
 
 CH = "01_kfac_mlp_mixer"
@@ -11,20 +11,21 @@ CH = "01_kfac_mlp_mixer"
 
 def test_paper_profile_configs_are_the_papers():
     P = profiles.check(CH, profile="paper", seeds=[0], device="cpu")
-    cfg = K.config(P, data="cifar10", model="S/16", optimizer=K.optimizer_spec("K-FAC", P), seed=0)
+    cfg = kfac_mixer.config(P, data="cifar10", model="S/16", optimizer=kfac_mixer.optimizer_spec("K-FAC", P), seed=0)
     assert cfg["model_kwargs"] == CONFIGS["S/16"] and cfg["augment"] == {"flip": True, "resize": 256, "center_crop": 224}
     assert (cfg["epochs"], cfg["batch"], cfg["n_train"]) == (100, 64, None)
     assert cfg["optimizer"] == dict(name="kfac", lr=1e-3, damping=1e-3, stat_decay=0.95, kl_clip=1e-2, stats_every=10,
                                     inv_every=100, momentum=0.9, weight_decay=1e-4)
-    pt = K.config(P, data="cifar10", model="B/16-PT", optimizer=K.optimizer_spec("SGD", P), seed=0, checkpoint="x.pth")
+    pt = kfac_mixer.config(P, data="cifar10", model="B/16-PT", optimizer=kfac_mixer.optimizer_spec("SGD", P), seed=0,
+                           checkpoint="x.pth")
     assert pt["model_kwargs"] == CONFIGS["B/16"] and pt["checkpoint"] == "x.pth"
-    assert K.graft_spec("SGD", "SGD", P) == K.optimizer_spec("SGD", P)        # (A, A) shares A's run
+    assert kfac_mixer.graft_spec("SGD", "SGD", P) == kfac_mixer.optimizer_spec("SGD", P)        # (A, A) shares A's run
 
 
 def test_paper_profile_pushes_one_real_step_through_s16():
     real_data("cifar10")
     P = profiles.check(CH, profile="paper", seeds=[0], device="cpu", max_steps=1)
-    cfg = K.config(P, data="cifar10", model="S/16", optimizer=K.optimizer_spec("K-FAC", P), seed=0)
+    cfg = kfac_mixer.config(P, data="cifar10", model="S/16", optimizer=kfac_mixer.optimizer_spec("K-FAC", P), seed=0)
     h = experiment.run_classifier(cfg, progress=False)
     assert len(h.epochs) == 1 and h.epochs[0]["steps"] == 1 and 0 <= h.epochs[0]["test_acc"] <= 100
 
@@ -36,32 +37,32 @@ def hist(accs):
 def test_targets_rule_and_epochs_to_target():
     P = profiles.check(CH, profile="smoke")
     runs = {("S/4", "SGD", 0): hist([10, 30]), ("S/4", "Adam", 0): hist([20, 40]), ("S/4", "K-FAC", 0): hist([50, 50])}
-    assert K.targets(P, runs, ["S/4"], K.PAPER_TARGETS_T2) == {"S/4": 36.0}     # 0.9 × mean(30, 40, 50)
-    assert K.epochs_to_target(runs, "S/4", "SGD", 36.0) == [2]                   # never reached: counts 2 epochs
-    assert K.epochs_to_target(runs, "S/4", "K-FAC", 36.0) == [0]
-    assert K.targets(profiles.check(CH, profile="paper"), runs, ["S/4"], K.PAPER_TARGETS_T2) == {"S/4": 80}
-    missed = K.targets_reached(runs, {"S/4": 36.0})
+    assert kfac_mixer.targets(P, runs, ["S/4"], kfac_mixer.PAPER_TARGETS_T2) == {"S/4": 36.0}     # 0.9 × mean(30, 40, 50)
+    assert kfac_mixer.epochs_to_target(runs, "S/4", "SGD", 36.0) == [2]                   # never reached: counts 2 epochs
+    assert kfac_mixer.epochs_to_target(runs, "S/4", "K-FAC", 36.0) == [0]
+    assert kfac_mixer.targets(profiles.check(CH, profile="paper"), runs, ["S/4"], kfac_mixer.PAPER_TARGETS_T2) == {"S/4": 80}
+    missed = kfac_mixer.targets_reached(runs, {"S/4": 36.0})
     assert not missed.met and missed.detail == "not reached by S/4 SGD seed 0"
-    assert K.targets_reached(runs, {"S/4": 25.0}).met
+    assert kfac_mixer.targets_reached(runs, {"S/4": 25.0}).met
 
 
 def test_graft_gaps_per_seed():
     tab = {("SGD", "SGD"): 70.0, ("SGD", "K-FAC"): 71.0, ("K-FAC", "SGD"): 80.0, ("K-FAC", "K-FAC"): 80.5}
-    assert K.column_minus_row_gap(tab) == 9.75 - 0.75                           # columns 10, 9.5; rows 1, 0.5
+    assert kfac_mixer.column_minus_row_gap(tab) == 9.75 - 0.75                           # columns 10, 9.5; rows 1, 0.5
     runs = {("S/16", f"({m}, {d})", s): hist([a + s]) for (m, d), a in tab.items() for s in (0, 1)}
     runs["S/16", "(SGD, SGD)", 2] = hist([50.0])                                  # seed 2 lacks three cells
-    assert K.graft_gaps(runs, "S/16") == [9.0, 9.0]
-    assert K.graft_table(runs, "S/16").loc["SGD", "SGD"] == (70 + 71 + 50) / 3
+    assert kfac_mixer.graft_gaps(runs, "S/16") == [9.0, 9.0]
+    assert kfac_mixer.graft_table(runs, "S/16").loc["SGD", "SGD"] == (70 + 71 + 50) / 3
 
 
 def test_trained_and_rates_tuned_preconditions():
     up = train.History(epochs=[{"train_loss": 2.3, "test_acc": 12}, {"train_loss": 1.5, "test_acc": 40}])
     flat = train.History(epochs=[{"train_loss": 2.04, "test_acc": 20}, {"train_loss": 1.95, "test_acc": 28}])
     runs = {("S/16", "K-FAC", 0): up, ("S/16", "SGD", 0): flat, ("B/16", "SGD", 0): flat}
-    assert K.trained(runs, ["S/16"], ["K-FAC"], data="cifar10").met
-    failed = K.trained(runs, ["S/16"], K.OPTIMIZERS, data="cifar10")
+    assert kfac_mixer.trained(runs, ["S/16"], ["K-FAC"], data="cifar10").met
+    failed = kfac_mixer.trained(runs, ["S/16"], kfac_mixer.OPTIMIZERS, data="cifar10")
     assert not failed.met and "S/16 SGD seed 0" in failed.detail and "B/16" not in failed.detail
-    assert K.rates_tuned(profiles.check(CH, profile="paper", seeds=[0])).met
-    assert not K.rates_tuned(profiles.check(CH, profile="paper", max_steps=1)).met    # capped: not the paper's scale
-    small = K.rates_tuned(profiles.check(CH, profile="small"))
+    assert kfac_mixer.rates_tuned(profiles.check(CH, profile="paper", seeds=[0])).met
+    assert not kfac_mixer.rates_tuned(profiles.check(CH, profile="paper", max_steps=1)).met    # capped: not the paper's scale
+    small = kfac_mixer.rates_tuned(profiles.check(CH, profile="small"))
     assert not small.met and "6 epochs on 2500 images" in small.detail

@@ -82,11 +82,11 @@ def test_probe_measures_every_layer_of_the_keras_cnn(tiny):
 
 def test_paper_profile_pushes_one_real_step_with_the_probe():
     from lib import experiment, profiles
-    from lib.chapters import mi_lr as M
+    from lib.chapters import mi_lr
     real_data("mnist")
     P = profiles.check("04_mi_learning_rate", profile="paper", seeds=[0], device="cpu", max_steps=1)
-    lr, sched = M.schedules("mnist")["policy 2"]
-    cfg = M.config(P, data="mnist", lr=lr, schedule=sched, seed=0)
+    lr, sched = mi_lr.schedules("mnist")["policy 2"]
+    cfg = mi_lr.config(P, data="mnist", lr=lr, schedule=sched, seed=0)
     assert (cfg["n_train"], cfg["epochs"], cfg["batch"], cfg["mi"]["n"]) == (None, 50, 100, 1000)
     h = experiment.run_classifier(cfg, progress=False)
     e = h.epochs[0]

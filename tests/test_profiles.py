@@ -38,3 +38,12 @@ def test_unknown_chapter_and_item():
         profiles.check("99_nothing")
     with pytest.raises(ValueError, match="no item"):
         profiles.check(CH).wants("fig9")
+
+
+def test_the_paper_profile_on_a_cpu_asks_for_confirmation(monkeypatch):
+    monkeypatch.delenv("ALLOW_CPU_PAPER")
+    with pytest.raises(ValueError, match="ALLOW_CPU_PAPER=1"):
+        profiles.check(CH, profile="paper", device="cpu")
+    assert profiles.check(CH, profile="paper", device="cpu", max_steps=1).profile == "paper"   # a capped check
+    monkeypatch.setenv("ALLOW_CPU_PAPER", "1")
+    assert profiles.check(CH, profile="paper", device="cpu").profile == "paper"

@@ -1,5 +1,6 @@
 """lib.report: mean ± std, claims recorded from decisions, smoke gives none, saved files."""
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 
 from lib import report
@@ -63,3 +64,18 @@ def test_a_chapter_refuses_another_checkouts_lib(tmp_path):
         report.own_repository(other / "book")
     report.own_repository(report.ROOT / "book")          # its own checkout: fine
     report.own_repository(tmp_path)                       # outside any checkout (a scratch notebook): fine
+
+
+def test_an_execution_of_some_items_keeps_the_other_items_claims(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "FIGURES", tmp_path)
+    first = report.Claims("04_mi_learning_rate", "small", items=["fig3"])
+    first.add("fig3", "MNIST claim", V.exact(1.0, 1.0, atol=0.1), rule="r")
+    first.save()
+    second = report.Claims("04_mi_learning_rate", "small", items=["fig1"])
+    second.add("fig1", "IXY claim", V.exact(2.0, 1.0, atol=0.1), rule="r")
+    saved = pd.read_csv(second.save(), keep_default_na=False, dtype=str)
+    assert list(saved["item"]) == ["fig3", "fig1"]
+    third = report.Claims("04_mi_learning_rate", "small", items=["fig3"])
+    third.add("fig3", "MNIST claim, again", V.exact(2.0, 1.0, atol=0.1), rule="r")
+    saved = pd.read_csv(third.save(), keep_default_na=False, dtype=str)
+    assert list(saved["claim"]) == ["IXY claim", "MNIST claim, again"]        # an item's own rows are replaced

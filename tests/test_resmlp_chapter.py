@@ -8,7 +8,7 @@ import torch
 
 from conftest import real_data
 from lib import data, experiment, optim, profiles
-from lib.chapters import resmlp as R
+from lib.chapters import resmlp
 from lib.models.resmlp import ResMLP
 
 CH = "02_resmlp"
@@ -16,7 +16,7 @@ CH = "02_resmlp"
 
 def test_small_share_counts_entries_below_five_percent_of_the_max():
     w = torch.tensor([[10.0, -0.49], [0.5, -0.2]])          # max 10: 0.49 and 0.2 are below 0.5, 0.5 is not
-    assert R.small_share(w) == 0.5
+    assert resmlp.small_share(w) == 0.5
 
 
 def model_with_A(A: torch.Tensor) -> ResMLP:
@@ -28,7 +28,7 @@ def model_with_A(A: torch.Tensor) -> ResMLP:
 
 def test_a_rows_picks_the_central_patches_rows_as_images():
     A = torch.arange(256.0).view(16, 16)
-    rows = R.a_rows(model_with_A(A), 0, central=2)                        # patches (1,1) (1,2) (2,1) (2,2)
+    rows = resmlp.a_rows(model_with_A(A), 0, central=2)                        # patches (1,1) (1,2) (2,1) (2,2)
     assert rows.shape == (4, 4, 4)
     np.testing.assert_array_equal(rows[0], A[5].view(4, 4).numpy())
     np.testing.assert_array_equal(rows[3], A[10].view(4, 4).numpy())
@@ -43,38 +43,38 @@ def test_locality_of_a_convolution_and_of_uniform_weights():
                 for dc in (-1, 0, 1):
                     if 0 <= r + dr < n and 0 <= c + dc < n:
                         conv[r * n + c, (r + dr) * n + c + dc] = 1.0
-    assert R.locality(model_with_A(conv), 0) == (1.0, 9 / 16)             # all mass on the 3×3 neighbourhood
-    share, uniform = R.locality(model_with_A(torch.ones(16, 16)), 0)
+    assert resmlp.locality(model_with_A(conv), 0) == (1.0, 9 / 16)             # all mass on the 3×3 neighbourhood
+    share, uniform = resmlp.locality(model_with_A(torch.ones(16, 16)), 0)
     assert share == pytest.approx(uniform)
 
 
 def test_sparsity_frame_reads_A_B_C_of_every_block():
     m = ResMLP(dim=8, depth=3, num_classes=2, image_size=16, patch=4)
-    f = R.sparsity_frame(m)
+    f = resmlp.sparsity_frame(m)
     assert len(f) == 9 and set(f["matrix"]) == {"A", "B", "C"} and f["sparsity"].between(0, 1).all()
 
 
 def test_paper_deltas():
-    assert R.paper_delta("linear → none") == -20.1
-    assert R.paper_delta("Aff → LayerNorm") == 1.1
-    assert R.paper_delta("B24 patch 16 → 8") == 0.0                        # against B24, not S12
+    assert resmlp.paper_delta("linear → none") == -20.1
+    assert resmlp.paper_delta("Aff → LayerNorm") == 1.1
+    assert resmlp.paper_delta("B24 patch 16 → 8") == 0.0                        # against B24, not S12
 
 
 def test_initial_model_is_the_runs_start_and_a_moved_measures_from_it():
     P = profiles.check(CH, profile="smoke", seeds=[0], device="cpu")
-    cfg = R.config(P, model_kwargs=R.model_kwargs(P, {}), recipe="modern", seed=3)
-    a, b = R.initial_model(cfg), R.initial_model(cfg)
-    assert R.a_moved(a, b) == [0.0] * len(a.blocks)                        # same seed: the same A₀
+    cfg = resmlp.config(P, model_kwargs=resmlp.model_kwargs(P, {}), recipe="modern", seed=3)
+    a, b = resmlp.initial_model(cfg), resmlp.initial_model(cfg)
+    assert resmlp.a_moved(a, b) == [0.0] * len(a.blocks)                        # same seed: the same A₀
     with torch.no_grad():
         a.blocks[0].cross_patch.A.weight.mul_(3.0)                          # A = 3·A₀: moved by 2‖A₀‖
-    assert R.a_moved(a, b, [0]) == [pytest.approx(2.0)]
-    assert R.a_moved(R.initial_model({**cfg, "seed": 4}), b)[0] > 0        # another seed, another A₀
+    assert resmlp.a_moved(a, b, [0]) == [pytest.approx(2.0)]
+    assert resmlp.a_moved(resmlp.initial_model({**cfg, "seed": 4}), b)[0] > 0        # another seed, another A₀
 
 
 def test_sparsity_arrays_are_seeds_by_layers():
     m = ResMLP(dim=8, depth=3, num_classes=2, image_size=16, patch=4)
-    sp = pd.concat([R.sparsity_frame(m).assign(seed=s) for s in (0, 1)])
-    arr = R.sparsity_arrays(sp)
+    sp = pd.concat([resmlp.sparsity_frame(m).assign(seed=s) for s in (0, 1)])
+    arr = resmlp.sparsity_arrays(sp)
     assert set(arr) == {"A", "B", "C"} and arr["A"].shape == (2, 3)
     assert arr["B"][1, 2] == sp[(sp.seed == 1) & (sp.layer == 3) & (sp.matrix == "B")]["sparsity"].item()
 
@@ -87,9 +87,9 @@ def test_recipes_are_the_papers():
     assert rec["old_fashioned"]["optimizer"]["name"] == "sgd" and rec["old_fashioned"]["schedule"] == "waterfall"
     assert rec["modern"]["regularize"] == dict(mixup=0.8, cutmix=1.0, smoothing=0.1, erasing=0.25)
     assert rec["modern_full"] == rec["modern"]                              # the paper profile *is* DeiT's recipe
-    cfg = R.config(P, model_kwargs=R.model_kwargs(P, {}), recipe="modern", seed=0)
+    cfg = resmlp.config(P, model_kwargs=resmlp.model_kwargs(P, {}), recipe="modern", seed=0)
     assert cfg["model_kwargs"] == dict(dim=384, depth=12, image_size=224, patch=16, drop_path=0.1)
-    assert R.model_kwargs(P, "larger_patch")["patch"] == 32
+    assert resmlp.model_kwargs(P, "larger_patch")["patch"] == 32
 
 
 def test_schedules():
@@ -110,7 +110,7 @@ def test_schedules():
 def test_kept_weights_are_the_trained_model(monkeypatch):
     from lib import train
     P = profiles.check(CH, profile="smoke", seeds=[0], device="cpu")
-    cfg = {**R.teacher_config(P), "kind": "tiny-teacher", "data": "tiny", "n_train": None, "n_test": None}
+    cfg = {**resmlp.teacher_config(P), "kind": "tiny-teacher", "data": "tiny", "n_train": None, "n_test": None}
     cfg["model_kwargs"] = dict(widths=[4])
     with pytest.raises(FileNotFoundError, match="keep_weights"):
         experiment.trained_model(cfg)
@@ -126,7 +126,7 @@ def test_kept_weights_are_the_trained_model(monkeypatch):
 def test_paper_profile_pushes_one_real_step_of_s12_through_the_deit_recipe():
     real_data("cifar10")
     P = profiles.check(CH, profile="paper", seeds=[0], device="cpu", max_steps=1)
-    cfg = R.config(P, model_kwargs=R.model_kwargs(P, {}), recipe="modern", seed=0)
+    cfg = resmlp.config(P, model_kwargs=resmlp.model_kwargs(P, {}), recipe="modern", seed=0)
     cfg.update(batch=8, n_test=16)      # one step at the paper's model, input size and recipe; a CPU-sized batch
     h = experiment.run_classifier(cfg, progress=False)
     assert len(h.epochs) == 1 and h.epochs[0]["steps"] == 1 and np.isfinite(h.epochs[0]["train_loss"])

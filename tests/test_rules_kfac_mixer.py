@@ -1,11 +1,11 @@
 """Chapter 01's rules: each gives holds / refutes / inconclusive on synthetic per-seed numbers, fewer than 3 seeds
 and a failed precondition leave it undecided, and every rule the paper prints numbers for holds on them (a printed
 number repeated as 3 "seeds": a zero-width interval)."""
-from lib import verdicts as V
-from lib.chapters import kfac_mixer as K
+from lib import verdicts
+from lib.chapters import kfac_mixer
 
-FAILED = V.check("SGD trained", False, "loss 2.04 → 1.95, -4%")
-MET = V.check("learning rates tuned at this scale", True)
+FAILED = verdicts.check("SGD trained", False, "loss 2.04 → 1.95, -4%")
+MET = verdicts.check("learning rates tuned at this scale", True)
 
 
 def seeds(x, sd=0.3):
@@ -19,99 +19,103 @@ def table(means: dict, sd=0.3) -> dict:
 
 
 def paper(tab: dict, models, column=0) -> dict:
-    return {m: {o: [v] * 3 for o, (v,) in per.items()} for m, per in K.paper_values(tab, models, column).items()}
+    return {m: {o: [v] * 3 for o, (v,) in per.items()} for m, per in kfac_mixer.paper_values(tab, models, column).items()}
 
 
 def test_similar_three_outcomes_and_the_papers_numbers():
     close = table({"S/4": {"SGD": 40.0, "Adam": 40.5, "K-FAC": 39.8}, "B/4": {"SGD": 41.0, "Adam": 41.2, "K-FAC": 40.6}})
-    assert K.rule_similar(close).holds is True
+    assert kfac_mixer.rule_similar(close).holds is True
     apart = table({"S/4": {"SGD": 40.0, "Adam": 47.0, "K-FAC": 39.8}, "B/4": {"SGD": 41.0, "Adam": 41.2, "K-FAC": 40.6}})
-    assert K.rule_similar(apart).holds is False                       # S/4 Adam 7 points off: outside ±2.5
+    assert kfac_mixer.rule_similar(apart).holds is False                       # S/4 Adam 7 points off: outside ±2.5
     noisy = table({"S/4": {"SGD": 40.0, "Adam": 41.0, "K-FAC": 39.8}, "B/4": {"SGD": 41.0, "Adam": 41.2, "K-FAC": 40.6}}, 3)
-    assert K.rule_similar(noisy).holds is None                        # a 3-point seed spread: neither
+    assert kfac_mixer.rule_similar(noisy).holds is None                        # a 3-point seed spread: neither
     two = {m: {o: v[:2] for o, v in per.items()} for m, per in close.items()}
-    assert K.rule_similar(two).holds is None and "fewer than 3 seeds" in K.rule_similar(two).reason
-    assert K.rule_similar(close, [FAILED, MET]).holds is None and "SGD trained" in K.rule_similar(close, [FAILED]).reason
-    assert K.rule_similar(paper(K.PAPER_T2, ["S/4", "B/4"])).holds is True      # gaps up to 2.34 and 1.91
-    assert K.rule_similar(paper(K.PAPER_T2, ["S/16", "B/16"])).holds is False   # the rows the paper calls discrepant
+    assert kfac_mixer.rule_similar(two).holds is None and "fewer than 3 seeds" in kfac_mixer.rule_similar(two).reason
+    assert kfac_mixer.rule_similar(close, [FAILED, MET]).holds is None
+    assert "SGD trained" in kfac_mixer.rule_similar(close, [FAILED]).reason
+    assert kfac_mixer.rule_similar(paper(kfac_mixer.PAPER_T2, ["S/4", "B/4"])).holds is True      # gaps up to 2.34 and 1.91
+    # the rows the paper calls discrepant
+    assert kfac_mixer.rule_similar(paper(kfac_mixer.PAPER_T2, ["S/16", "B/16"])).holds is False
 
 
 def test_accuracy_order_three_outcomes_and_the_papers_numbers():
     ordered = table({"S/16": {"K-FAC": 40.0, "SGD": 35.0, "Adam": 30.0}, "B/16": {"K-FAC": 38.0, "SGD": 33.0, "Adam": 31.0}})
-    assert K.rule_accuracy_order(ordered).holds is True
+    assert kfac_mixer.rule_accuracy_order(ordered).holds is True
     reversed_ = table({"S/16": {"K-FAC": 40.0, "SGD": 30.0, "Adam": 35.0}, "B/16": {"K-FAC": 38.0, "SGD": 33.0, "Adam": 31.0}})
-    d = K.rule_accuracy_order(reversed_)
+    d = kfac_mixer.rule_accuracy_order(reversed_)
     assert d.holds is False and "S/16" in d.reason and "SGD − Adam" in d.reason
     close = table({"S/16": {"K-FAC": 40.0, "SGD": 39.8, "Adam": 30.0}, "B/16": {"K-FAC": 38.0, "SGD": 33.0, "Adam": 31.0}}, 2)
-    assert K.rule_accuracy_order(close).holds is None
+    assert kfac_mixer.rule_accuracy_order(close).holds is None
     one = {m: {o: v[:1] for o, v in per.items()} for m, per in ordered.items()}
-    assert "fewer than 3 seeds" in K.rule_accuracy_order(one).reason
-    assert K.rule_accuracy_order(ordered, [FAILED]).holds is None
-    assert K.rule_accuracy_order(paper(K.PAPER_T2, ["S/16", "B/16"])).holds is True
-    assert K.rule_accuracy_order(paper(K.PAPER_T2, ["S/4"])).holds is False      # 32×32: SGD above K-FAC
+    assert "fewer than 3 seeds" in kfac_mixer.rule_accuracy_order(one).reason
+    assert kfac_mixer.rule_accuracy_order(ordered, [FAILED]).holds is None
+    assert kfac_mixer.rule_accuracy_order(paper(kfac_mixer.PAPER_T2, ["S/16", "B/16"])).holds is True
+    assert kfac_mixer.rule_accuracy_order(paper(kfac_mixer.PAPER_T2, ["S/4"])).holds is False      # 32×32: SGD above K-FAC
 
 
 def test_epochs_order_three_outcomes_and_the_papers_numbers():
     fast = {"S/16": {"K-FAC": [1, 1, 2], "SGD": [5, 5, 6], "Adam": [9, 9, 10]},
             "B/16": {"K-FAC": [1, 1, 1], "SGD": [4, 4, 5], "Adam": [8, 8, 9]}}
-    assert K.rule_epochs_order(fast).holds is True
+    assert kfac_mixer.rule_epochs_order(fast).holds is True
     adam_first = {**fast, "S/16": {"K-FAC": [1, 1, 2], "SGD": [9, 9, 10], "Adam": [5, 5, 6]}}
-    assert K.rule_epochs_order(adam_first).holds is False
+    assert kfac_mixer.rule_epochs_order(adam_first).holds is False
     tied = {**fast, "S/16": {"K-FAC": [1, 2, 3], "SGD": [1, 3, 2], "Adam": [9, 9, 10]}}
-    assert K.rule_epochs_order(tied).holds is None
-    assert "fewer than 3 seeds" in K.rule_epochs_order({"S/16": {o: v[:2] for o, v in fast["S/16"].items()}}).reason
-    missed = V.check("every run reached the target", False, "not reached by S/16 SGD seed 0")
-    assert K.rule_epochs_order(fast, [missed]).holds is None
-    assert K.rule_epochs_order(paper(K.PAPER_T2, ["S/16", "B/16"], 1)).holds is True    # 3 < 11 < 15, 2 < 6 < 10
+    assert kfac_mixer.rule_epochs_order(tied).holds is None
+    assert "fewer than 3 seeds" in kfac_mixer.rule_epochs_order({"S/16": {o: v[:2] for o, v in fast["S/16"].items()}}).reason
+    missed = verdicts.check("every run reached the target", False, "not reached by S/16 SGD seed 0")
+    assert kfac_mixer.rule_epochs_order(fast, [missed]).holds is None
+    # 3 < 11 < 15, 2 < 6 < 10
+    assert kfac_mixer.rule_epochs_order(paper(kfac_mixer.PAPER_T2, ["S/16", "B/16"], 1)).holds is True
 
 
 def test_best_three_outcomes_and_the_papers_numbers():
     kfac_best = table({"B/4": {"SGD": 10.0, "Adam": 11.0, "K-FAC": 14.0}, "B/16": {"SGD": 9.0, "Adam": 10.0, "K-FAC": 12.0}})
-    assert K.rule_best(kfac_best, "K-FAC").holds is True
-    d = K.rule_best(kfac_best, "SGD")
+    assert kfac_mixer.rule_best(kfac_best, "K-FAC").holds is True
+    d = kfac_mixer.rule_best(kfac_best, "SGD")
     assert d.holds is False and "B/4" in d.reason
     tie = table({"B/4": {"SGD": 10.0, "Adam": 11.0, "K-FAC": 11.2}, "B/16": {"SGD": 9.0, "Adam": 10.0, "K-FAC": 12.0}}, 1)
-    assert K.rule_best(tie, "K-FAC").holds is None
+    assert kfac_mixer.rule_best(tie, "K-FAC").holds is None
     one = {m: {o: v[:1] for o, v in per.items()} for m, per in kfac_best.items()}   # the small profile's CIFAR-100
-    assert "fewer than 3 seeds" in K.rule_best(one, "K-FAC").reason
-    assert K.rule_best(kfac_best, "K-FAC", [FAILED]).holds is None
-    assert K.rule_best(paper(K.PAPER_T3, ["B/4", "B/16"]), "K-FAC").holds is True       # claim 3
-    assert K.rule_best(paper(K.PAPER_T2, ["B/16-PT"]), "SGD").holds is True             # claim 4, CIFAR-10
-    assert K.rule_best(paper(K.PAPER_T3, ["B/16-PT"]), "SGD").holds is True             # claim 4, CIFAR-100
-    assert K.rule_best(paper(K.PAPER_T2, ["S/4"]), "K-FAC").holds is False              # 32×32: SGD best
+    assert "fewer than 3 seeds" in kfac_mixer.rule_best(one, "K-FAC").reason
+    assert kfac_mixer.rule_best(kfac_best, "K-FAC", [FAILED]).holds is None
+    assert kfac_mixer.rule_best(paper(kfac_mixer.PAPER_T3, ["B/4", "B/16"]), "K-FAC").holds is True       # claim 3
+    assert kfac_mixer.rule_best(paper(kfac_mixer.PAPER_T2, ["B/16-PT"]), "SGD").holds is True             # claim 4, CIFAR-10
+    assert kfac_mixer.rule_best(paper(kfac_mixer.PAPER_T3, ["B/16-PT"]), "SGD").holds is True             # claim 4, CIFAR-100
+    assert kfac_mixer.rule_best(paper(kfac_mixer.PAPER_T2, ["S/4"]), "K-FAC").holds is False              # 32×32: SGD best
 
 
 def test_magnitude_decides_three_outcomes_and_the_papers_numbers():
-    assert K.rule_magnitude_decides({"S/16": seeds(4.0), "B/16": seeds(2.0)}).holds is True
-    assert K.rule_magnitude_decides({"S/16": seeds(-3.0), "B/16": seeds(2.0)}).holds is False   # direction decides
-    assert K.rule_magnitude_decides({"S/16": seeds(0.5, 2.0), "B/16": seeds(2.0)}).holds is None
-    assert "fewer than 3 seeds" in K.rule_magnitude_decides({"S/16": [4.0], "B/16": [2.0]}).reason
-    assert K.rule_magnitude_decides({"S/16": seeds(4.0)}, [FAILED]).holds is None
-    gaps = {m: [K.column_minus_row_gap(K.PAPER_T4[m])] * 3 for m in K.PAPER_T4}
+    assert kfac_mixer.rule_magnitude_decides({"S/16": seeds(4.0), "B/16": seeds(2.0)}).holds is True
+    assert kfac_mixer.rule_magnitude_decides({"S/16": seeds(-3.0), "B/16": seeds(2.0)}).holds is False   # direction decides
+    assert kfac_mixer.rule_magnitude_decides({"S/16": seeds(0.5, 2.0), "B/16": seeds(2.0)}).holds is None
+    assert "fewer than 3 seeds" in kfac_mixer.rule_magnitude_decides({"S/16": [4.0], "B/16": [2.0]}).reason
+    assert kfac_mixer.rule_magnitude_decides({"S/16": seeds(4.0)}, [FAILED]).holds is None
+    gaps = {m: [kfac_mixer.column_minus_row_gap(kfac_mixer.PAPER_T4[m])] * 3 for m in kfac_mixer.PAPER_T4}
     assert [round(g[0], 2) for g in gaps.values()] == [4.97, 3.42, 4.92]
-    assert K.rule_magnitude_decides(gaps).holds is True
+    assert kfac_mixer.rule_magnitude_decides(gaps).holds is True
 
 
 def test_g_scaling_keeps_order_three_outcomes():
-    AG = "K-FAC (authors' G)"
-    kept = table({"S/16": {"K-FAC": 36.0, AG: 33.0, "SGD": 28.0}, "B/16": {"K-FAC": 34.0, AG: 31.0, "SGD": 29.0}})
-    assert K.rule_g_scaling_keeps_order(kept, AG).holds is True
+    AUTHORS_G = "K-FAC (authors' G)"
+    kept = table({"S/16": {"K-FAC": 36.0, AUTHORS_G: 33.0, "SGD": 28.0}, "B/16": {"K-FAC": 34.0, AUTHORS_G: 31.0, "SGD": 29.0}})
+    assert kfac_mixer.rule_g_scaling_keeps_order(kept, AUTHORS_G).holds is True
     # the committed small run's S/16: expand 35.9 and SGD 28.1, authors' 24.0 — the authors' G flips the order
-    flipped = table({"S/16": {"K-FAC": 35.9, AG: 24.0, "SGD": 28.1}, "B/16": {"K-FAC": 34.0, AG: 31.0, "SGD": 29.0}})
-    d = K.rule_g_scaling_keeps_order(flipped, AG)
+    flipped = table({"S/16": {"K-FAC": 35.9, AUTHORS_G: 24.0, "SGD": 28.1},
+                     "B/16": {"K-FAC": 34.0, AUTHORS_G: 31.0, "SGD": 29.0}})
+    d = kfac_mixer.rule_g_scaling_keeps_order(flipped, AUTHORS_G)
     assert d.holds is False and "S/16" in d.reason
-    below = table({"S/16": {"K-FAC": 25.0, AG: 24.0, "SGD": 28.0}})               # both below SGD: kept
-    assert K.rule_g_scaling_keeps_order(below, AG).holds is True
-    no_side = table({"S/16": {"K-FAC": 28.2, AG: 24.0, "SGD": 28.0}}, 2)
-    d = K.rule_g_scaling_keeps_order(no_side, AG)
+    below = table({"S/16": {"K-FAC": 25.0, AUTHORS_G: 24.0, "SGD": 28.0}})               # both below SGD: kept
+    assert kfac_mixer.rule_g_scaling_keeps_order(below, AUTHORS_G).holds is True
+    no_side = table({"S/16": {"K-FAC": 28.2, AUTHORS_G: 24.0, "SGD": 28.0}}, 2)
+    d = kfac_mixer.rule_g_scaling_keeps_order(no_side, AUTHORS_G)
     assert d.holds is None and "no K-FAC vs SGD order to keep" in d.reason
     one = {m: {o: v[:1] for o, v in per.items()} for m, per in kept.items()}
-    assert "fewer than 3 seeds" in K.rule_g_scaling_keeps_order(one, AG).reason
-    assert K.rule_g_scaling_keeps_order(kept, AG, [FAILED]).holds is None
+    assert "fewer than 3 seeds" in kfac_mixer.rule_g_scaling_keeps_order(one, AUTHORS_G).reason
+    assert kfac_mixer.rule_g_scaling_keeps_order(kept, AUTHORS_G, [FAILED]).holds is None
 
 
 def test_unguarded_is_kfac_three_outcomes():
-    assert K.rule_unguarded_is_kfac(1.0000, 0.8576).holds is True          # the committed small run's alignments
-    assert K.rule_unguarded_is_kfac(0.95, 0.8576).holds is False
-    d = K.rule_unguarded_is_kfac(1.0, 0.99995)                              # the control cannot tell them apart
+    assert kfac_mixer.rule_unguarded_is_kfac(1.0000, 0.8576).holds is True          # the committed small run's alignments
+    assert kfac_mixer.rule_unguarded_is_kfac(0.95, 0.8576).holds is False
+    d = kfac_mixer.rule_unguarded_is_kfac(1.0, 0.99995)                              # the control cannot tell them apart
     assert d.holds is None and "guarded cell" in d.reason

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from scipy.special import digamma
 
-from lib import verdicts as V
-from lib.chapters import mi_lr as M
+from lib import verdicts
+from lib.chapters import mi_lr
 from lib.measure import mi
 from lib.train import History
 
-CAP = M.ksg_ceiling(np.repeat(np.arange(10), 100))
+CAP = mi_lr.ksg_ceiling(np.repeat(np.arange(10), 100))
 three = lambda x: [x, x, x]                 # a paper's single printed number as three zero-spread "seeds"
 
 
@@ -28,90 +28,91 @@ def test_ksg_ceiling_is_the_discrete_entropy_estimate_and_bounds_real_layers():
     assert CAP == pytest.approx(digamma(1000) - digamma(100), abs=0.01)
     rng = np.random.default_rng(0)
     noisy = mi.one_hot(y, 10) + rng.normal(0, 0.3, (1000, 10))
-    assert mi.ksg(noisy, mi.one_hot(y, 10)) < CAP - M.CEILING_TOL
+    assert mi.ksg(noisy, mi.one_hot(y, 10)) < CAP - mi_lr.CEILING_TOL
 
 
 def test_plateau_rule():
-    assert M.rule_plateau([1.50, 1.52, 1.51], [1.55, 1.56, 1.54], ceiling=CAP).holds is True
-    assert M.rule_plateau([1.0, 1.02, 1.01], [1.5, 1.52, 1.51], ceiling=CAP).holds is False
-    assert M.rule_plateau([1.0, 1.4, 1.2], [1.2, 1.6, 1.4], ceiling=CAP).holds is None
-    floor = M.rule_plateau([0.05, 0.04, 0.06], [0.01, 0.012, 0.011], ceiling=CAP)       # CIFAR-10's estimate → 0
+    assert mi_lr.rule_plateau([1.50, 1.52, 1.51], [1.55, 1.56, 1.54], ceiling=CAP).holds is True
+    assert mi_lr.rule_plateau([1.0, 1.02, 1.01], [1.5, 1.52, 1.51], ceiling=CAP).holds is False
+    assert mi_lr.rule_plateau([1.0, 1.4, 1.2], [1.2, 1.6, 1.4], ceiling=CAP).holds is None
+    floor = mi_lr.rule_plateau([0.05, 0.04, 0.06], [0.01, 0.012, 0.011], ceiling=CAP)       # CIFAR-10's estimate → 0
     assert floor.holds is None and "floor" in floor.reason
 
 
 def test_ends_as_high_rule_and_the_papers_numbers():
     for data in ("mnist", "cifar10"):
-        paper = M.PAPER[data]
-        assert M.rule_ends_as_high(three(paper["policy 2"][0]), three(paper["fixed"][0]), data=data).holds is True
-    assert M.rule_ends_as_high([97.0, 97.1, 96.9], [98.9, 99.0, 98.8], data="mnist").holds is False
-    assert M.rule_ends_as_high([98.0, 99.0, 98.5], [98.9, 99.0, 98.8], data="mnist").holds is None
-    assert M.rule_ends_as_high([99.0, 99.1], [98.9, 99.0], data="mnist").reason.startswith("fewer than 3")
+        paper = mi_lr.PAPER[data]
+        assert mi_lr.rule_ends_as_high(three(paper["policy 2"][0]), three(paper["fixed"][0]), data=data).holds is True
+    assert mi_lr.rule_ends_as_high([97.0, 97.1, 96.9], [98.9, 99.0, 98.8], data="mnist").holds is False
+    assert mi_lr.rule_ends_as_high([98.0, 99.0, 98.5], [98.9, 99.0, 98.8], data="mnist").holds is None
+    assert mi_lr.rule_ends_as_high([99.0, 99.1], [98.9, 99.0], data="mnist").reason.startswith("fewer than 3")
 
 
 def test_sooner_rule_and_the_papers_numbers():
     # the paper's text: fixed first reaches its end accuracy at epoch 24 (MNIST) / 79 (CIFAR-10); policy 2 at 11 / 15
-    assert M.rule_sooner(three(11), three(24)).holds is True
-    assert M.rule_sooner(three(15), three(79)).holds is True
-    assert M.rule_sooner([9, 10, 11], [5, 6, 5]).holds is False
-    assert M.rule_sooner([5, 11, 8], [6, 9, 7]).holds is None
+    assert mi_lr.rule_sooner(three(11), three(24)).holds is True
+    assert mi_lr.rule_sooner(three(15), three(79)).holds is True
+    assert mi_lr.rule_sooner([9, 10, 11], [5, 6, 5]).holds is False
+    assert mi_lr.rule_sooner([5, 11, 8], [6, 9, 7]).holds is None
 
 
 def test_beats_rule_and_the_papers_numbers():
     for data in ("mnist", "cifar10"):           # policy 2 over policy 1
-        paper = M.PAPER[data]
-        assert M.rule_beats(three(paper["policy 2"][0]), three(paper["policy 1"][0])).holds is True
-    fig5 = M.PAPER_FIG5                          # Figure 5: policy 2 over fixed after the batch-size change
-    assert M.rule_beats(three(fig5["policy 2, BS 100 → 500"][0]), three(fig5["fixed, BS 100 → 500"][0])).holds is True
-    assert M.rule_beats([98.0, 98.1, 97.9], [99.0, 99.1, 98.9]).holds is False
-    assert M.rule_beats([98.0, 99.0, 98.5], [98.4, 98.6, 98.5]).holds is None
+        paper = mi_lr.PAPER[data]
+        assert mi_lr.rule_beats(three(paper["policy 2"][0]), three(paper["policy 1"][0])).holds is True
+    fig5 = mi_lr.PAPER_FIG5                          # Figure 5: policy 2 over fixed after the batch-size change
+    assert mi_lr.rule_beats(three(fig5["policy 2, BS 100 → 500"][0]), three(fig5["fixed, BS 100 → 500"][0])).holds is True
+    assert mi_lr.rule_beats([98.0, 98.1, 97.9], [99.0, 99.1, 98.9]).holds is False
+    assert mi_lr.rule_beats([98.0, 99.0, 98.5], [98.4, 98.6, 98.5]).holds is None
 
 
 def test_layerwise_rule_and_the_papers_numbers():
     ok = {"conv1": [0.5, 0.6], "dense2": [1.9, 2.0]}
-    assert M.rule_layerwise(three(M.PAPER_FIG6[0]), three(M.PAPER["mnist"]["fixed"][0]), layer_mi=ok, ceiling=CAP).holds
-    assert M.rule_layerwise([97.0, 97.1, 96.9], [98.9, 99.0, 98.8], layer_mi=ok, ceiling=CAP).holds is False
-    assert M.rule_layerwise([98.0, 99.0, 98.5], [98.9, 99.0, 98.8], layer_mi=ok, ceiling=CAP).holds is None
-    floor = M.rule_layerwise(three(99.0), three(98.9), layer_mi={**ok, "conv1": [-0.0, 0.0, 0.001]}, ceiling=CAP)
+    paper_fixed = mi_lr.PAPER["mnist"]["fixed"][0]
+    assert mi_lr.rule_layerwise(three(mi_lr.PAPER_FIG6[0]), three(paper_fixed), layer_mi=ok, ceiling=CAP).holds
+    assert mi_lr.rule_layerwise([97.0, 97.1, 96.9], [98.9, 99.0, 98.8], layer_mi=ok, ceiling=CAP).holds is False
+    assert mi_lr.rule_layerwise([98.0, 99.0, 98.5], [98.9, 99.0, 98.8], layer_mi=ok, ceiling=CAP).holds is None
+    floor = mi_lr.rule_layerwise(three(99.0), three(98.9), layer_mi={**ok, "conv1": [-0.0, 0.0, 0.001]}, ceiling=CAP)
     assert floor.holds is None and "conv1" in floor.reason          # Figure 6's conv1 reads −0.0 throughout
     # dense1 falls 1.53 → 0.018: a mean of 0.4 nats, but most readings at the floor
-    half = M.rule_layerwise(three(99.0), three(98.9), layer_mi={"dense1": [1.53, 0.9, 0.02, 0.02, 0.01, 0.018]},
+    half = mi_lr.rule_layerwise(three(99.0), three(98.9), layer_mi={"dense1": [1.53, 0.9, 0.02, 0.02, 0.01, 0.018]},
                             ceiling=CAP)
     assert half.holds is None and "dense1" in half.reason
 
 
 def test_ihyll_rules():
-    assert M.rule_ihyll_rises([0.5, 0.6, 0.4], [2.0, 2.1, 1.9], ceiling=CAP).holds is True
-    assert M.rule_ihyll_rises([2.0, 2.1, 1.9], [0.5, 0.6, 0.4], ceiling=CAP).holds is False
-    assert M.rule_ihyll_rises([1.0, 1.2, 1.1], [1.5, 0.9, 1.0], ceiling=CAP).holds is None
-    assert M.rule_ihyll_rises(three(CAP), three(CAP), ceiling=CAP).holds is None           # born at the ceiling
-    assert M.rule_acc_follows_ihyll([0.9, 0.8, 0.95], at_ceiling=0.1).holds is True
-    assert M.rule_acc_follows_ihyll([-0.9, -0.8, -0.95], at_ceiling=0.1).holds is False
-    assert M.rule_acc_follows_ihyll([0.9, -0.8, 0.2], at_ceiling=0.1).holds is None
-    assert M.rule_acc_follows_ihyll([0.9, 0.8, 0.95], at_ceiling=0.7).holds is None
+    assert mi_lr.rule_ihyll_rises([0.5, 0.6, 0.4], [2.0, 2.1, 1.9], ceiling=CAP).holds is True
+    assert mi_lr.rule_ihyll_rises([2.0, 2.1, 1.9], [0.5, 0.6, 0.4], ceiling=CAP).holds is False
+    assert mi_lr.rule_ihyll_rises([1.0, 1.2, 1.1], [1.5, 0.9, 1.0], ceiling=CAP).holds is None
+    assert mi_lr.rule_ihyll_rises(three(CAP), three(CAP), ceiling=CAP).holds is None           # born at the ceiling
+    assert mi_lr.rule_acc_follows_ihyll([0.9, 0.8, 0.95], at_ceiling=0.1).holds is True
+    assert mi_lr.rule_acc_follows_ihyll([-0.9, -0.8, -0.95], at_ceiling=0.1).holds is False
+    assert mi_lr.rule_acc_follows_ihyll([0.9, -0.8, 0.2], at_ceiling=0.1).holds is None
+    assert mi_lr.rule_acc_follows_ihyll([0.9, 0.8, 0.95], at_ceiling=0.7).holds is None
 
 
 def test_soft_bound_is_untestable_when_ixy_sits_at_the_ceiling():
-    assert M.rule_soft_bound(100, 100, ixy=1.8, ceiling=CAP).holds is True          # [96.4%, 100%]
-    assert M.rule_soft_bound(30, 100, ixy=1.8, ceiling=CAP).holds is False
-    assert M.rule_soft_bound(97, 100, ixy=1.8, ceiling=CAP).holds is None
-    by_construction = M.rule_soft_bound(100, 100, ixy=2.304, ceiling=CAP)    # the tiled IXY of the small profile
+    assert mi_lr.rule_soft_bound(100, 100, ixy=1.8, ceiling=CAP).holds is True          # [96.4%, 100%]
+    assert mi_lr.rule_soft_bound(30, 100, ixy=1.8, ceiling=CAP).holds is False
+    assert mi_lr.rule_soft_bound(97, 100, ixy=1.8, ceiling=CAP).holds is None
+    by_construction = mi_lr.rule_soft_bound(100, 100, ixy=2.304, ceiling=CAP)    # the tiled IXY of the small profile
     assert by_construction.holds is None and "ceiling" in by_construction.reason
 
 
 def test_rate_rises_rule():
     kw = dict(ixy=1.8, ceiling=CAP)
-    assert M.rule_rate_rises([0.01] * 3, [0.05, 0.06, 0.04], **kw).holds is True
-    assert M.rule_rate_rises([0.01] * 3, [0.002, 0.003, 0.001], **kw).holds is False
-    assert M.rule_rate_rises([0.01] * 3, [0.02, 0.005, 0.012], **kw).holds is None
-    forced = M.rule_rate_rises([0.01] * 3, [0.05, 0.06, 0.04], ixy=2.304, ceiling=CAP)   # IXY at the ceiling
+    assert mi_lr.rule_rate_rises([0.01] * 3, [0.05, 0.06, 0.04], **kw).holds is True
+    assert mi_lr.rule_rate_rises([0.01] * 3, [0.002, 0.003, 0.001], **kw).holds is False
+    assert mi_lr.rule_rate_rises([0.01] * 3, [0.02, 0.005, 0.012], **kw).holds is None
+    forced = mi_lr.rule_rate_rises([0.01] * 3, [0.05, 0.06, 0.04], ixy=2.304, ceiling=CAP)   # IXY at the ceiling
     assert forced.holds is None and "can fall" in forced.reason
 
 
 def test_tuned_baseline_at_the_sweeps_edge_guards_only_a_favourable_verdict():
-    edge = [V.check("the best swept rate is inside the sweep", False, "best fixed 0.1 of 0.01, 0.03, 0.1")]
-    loses = M.rule_ends_as_high([45.5, 45.7, 45.6], [49.8, 49.5, 50.1], data="cifar10", if_not_refuted=edge)
+    edge = [verdicts.check("the best swept rate is inside the sweep", False, "best fixed 0.1 of 0.01, 0.03, 0.1")]
+    loses = mi_lr.rule_ends_as_high([45.5, 45.7, 45.6], [49.8, 49.5, 50.1], data="cifar10", if_not_refuted=edge)
     assert loses.holds is False                      # losing to an under-tuned baseline refutes all the more
-    wins = M.rule_ends_as_high([50.5, 50.7, 50.6], [49.8, 49.5, 50.1], data="cifar10", if_not_refuted=edge)
+    wins = mi_lr.rule_ends_as_high([50.5, 50.7, 50.6], [49.8, 49.5, 50.1], data="cifar10", if_not_refuted=edge)
     assert wins.holds is None and "inside the sweep" in wins.reason
 
 
@@ -119,17 +120,17 @@ def test_preconditions_from_histories():
     good = {("policy 2", s): hist([50, 90, 98], lrs=[0.001, 0.05, 0.09]) for s in range(3)}
     runs = {**good, **{("fixed", s): hist([50, 90, 97]) for s in range(3)},
             **{("fixed 0.1", s): hist([50, 92, 98.5], lrs=[0.1] * 3) for s in range(3)}}
-    assert M.trained(runs, ("policy 2", "fixed")).met
+    assert mi_lr.trained(runs, ("policy 2", "fixed")).met
     flat = {**runs, ("fixed", 0): hist([11, 11.5, 12], losses=[2.04, 2.0, 1.95])}
-    p = M.trained(flat, ("policy 2", "fixed"))
+    p = mi_lr.trained(flat, ("policy 2", "fixed"))
     assert not p.met and "fixed s0" in p.detail
-    matched = M.rate_matched(runs, "policy 2", "fixed")     # mean rate 0.047 vs 0.01: not rate-matched
+    matched = mi_lr.rate_matched(runs, "policy 2", "fixed")     # mean rate 0.047 vs 0.01: not rate-matched
     assert not matched.met and "0.047" in matched.detail
-    assert not M.rate_matched(runs, "policy 2", "fixed 0.1").met   # 0.047 vs 0.1: 2.13×, outside 2×
-    assert M.sweep_brackets(runs, "policy 2").met           # swept 0.01 … 0.1
-    assert M.tuned_fixed(runs) == "fixed 0.1" and not M.tuned_inside(runs).met   # best at the sweep's edge
-    assert not M.plateaued(runs, "fixed 0.1").met           # reaches its own end only at its last epoch
+    assert not mi_lr.rate_matched(runs, "policy 2", "fixed 0.1").met   # 0.047 vs 0.1: 2.13×, outside 2×
+    assert mi_lr.sweep_brackets(runs, "policy 2").met           # swept 0.01 … 0.1
+    assert mi_lr.tuned_fixed(runs) == "fixed 0.1" and not mi_lr.tuned_inside(runs).met   # best at the sweep's edge
+    assert not mi_lr.plateaued(runs, "fixed 0.1").met           # reaches its own end only at its last epoch
     flat_top = {**runs, **{("fixed", s): hist([50, 97, 97]) for s in range(3)}}
-    assert M.plateaued(flat_top, "fixed").met
-    assert M.epochs_to(runs, "policy 2", {s: 97.0 for s in range(3)}) == [2.0, 2.0, 2.0]
-    assert M.epochs_to(runs, "fixed", {s: 99.0 for s in range(3)}) == [3.0, 3.0, 3.0]   # never: censored at its length
+    assert mi_lr.plateaued(flat_top, "fixed").met
+    assert mi_lr.epochs_to(runs, "policy 2", {s: 97.0 for s in range(3)}) == [2.0, 2.0, 2.0]
+    assert mi_lr.epochs_to(runs, "fixed", {s: 99.0 for s in range(3)}) == [3.0, 3.0, 3.0]   # never: censored at its length

@@ -10,15 +10,14 @@ from the runs passed through :func:`lib.verdicts.require`.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 
-from lib import data, experiment, loader, train
-from lib import verdicts as V
+from lib import data, experiment, loader, train, verdicts
 from lib.measure import apt
 from lib.optim import actcoolr
 
@@ -66,12 +65,12 @@ VARIANTS = {"ResNet": {}, "FixUp": dict(fixup=True), "Pyramid": dict(alpha=48), 
 def config(P, *, data_name: str, model: str, model_kwargs: dict, schedule, lr: float, seed: int, epochs: int,
            momentum: float = 0.9, weight_decay: float = 5e-5, keep_weights: bool = False, apt_every: int | None = 10,
            batch: int | None = None) -> dict:
-    s = P.settings
+    settings = P.settings
     return experiment.run_config(
-        P, kind=f"{model}-{data_name}", data=data_name, n_train=s["n_train"][data_name], n_test=s["n_test"],
+        P, kind=f"{model}-{data_name}", data=data_name, n_train=settings["n_train"][data_name], n_test=settings["n_test"],
         augment={"flip": True}, model=model, model_kwargs=model_kwargs,
         optimizer=dict(name="sgd", lr=lr, momentum=momentum, weight_decay=weight_decay), schedule=schedule,
-        epochs=epochs, batch=batch or s["batch"][data_name], seed=seed,
+        epochs=epochs, batch=batch or settings["batch"][data_name], seed=seed,
         **({"apt": {"every": apt_every}} if apt_every else {}), **({"keep_weights": True} if keep_weights else {}))
 
 
@@ -100,17 +99,14 @@ def analysis_batch(P, data_name: str, n: int, device: str):
     return xb, yb
 
 
-def sgd_step(model, optimizer, xb, yb):
-    optimizer.zero_grad(set_to_none=True)
-    F.cross_entropy(model(xb), yb).backward()
-    optimizer.step()
-
-
 def range_analysis(model, xb, yb, lrs=actcoolr.LRS) -> list[dict[str, float]]:
-    """One plain SGD step (no momentum: the kept weights carry no optimizer state) at each rate."""
+    """Section C's range analysis: from the model's state, one plain SGD step (no momentum: the kept weights
+    carry no optimizer state) of the cross-entropy on the batch ``xb`` (B, ...), ``yb`` (B,) at each rate of
+    ``lrs``; per rate, the per-layer temperatures {ReLU layer: T} (the model is left as it was)."""
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     model.train()
-    return apt.range_analysis(model, opt, xb, yb, sgd_step, lrs)
+    step = functools.partial(train.standard_step, loss_fn=torch.nn.functional.cross_entropy)
+    return apt.range_analysis(model, opt, xb, yb, step, lrs)
 
 
 SPAN = 0.5   # a fit needs measured change probabilities spanning at least this much of [0, 1]
@@ -135,6 +131,30 @@ def fit_rows(temps: list[dict[str, float]], lrs=actcoolr.LRS, *, last_only: bool
     resid = float(np.sqrt(np.mean((actcoolr.erf_model(lrs, sigma, mu) - apt.temp2prob(t)) ** 2)))
     return {"sigma": sigma, "mu": mu, "rmse (probability)": resid, "sigma as printed": sigma_p, "mu as printed": mu_p,
             "identifiable": True, "temperatures": t}
+
+
+def fit_curve(fit: dict, lrs=actcoolr.LRS) -> list[dict[str, float]]:
+    """Figure 3's points for one :func:`fit_rows` result: per rate λ, the measured temperature T, its change
+    probability 1 − 2^(−T) and the fitted erf model's P(λ) = ½[1 + erf((ln λ − μ)/(σ√2))] (NaN if not identifiable)."""
+    return [{"lr": lr, "T": t, "P measured": float(apt.temp2prob(t)),
+             "P fitted": float(actcoolr.erf_model(lr, fit["sigma"], fit["mu"]))}
+            for lr, t in zip(lrs, fit["temperatures"])]
+
+
+def init_sigma(P, model: str, model_kwargs: dict, seed: int, xb, yb) -> float:
+    """ActCooLR's σ (Section B): the erf model fitted to a range analysis of ``model``'s initialisation for
+    ``seed`` (CIFAR-10), on the fixed batch ``xb`` (B, 3, 32, 32), ``yb`` (B,)."""
+    cfg = config(P, data_name="cifar10", model=model, model_kwargs=model_kwargs, schedule=None, lr=0.1, seed=seed,
+                 epochs=1)
+    initial = experiment.build(cfg, P.device).model.to(P.device)
+    return fit_rows(range_analysis(initial, xb, yb))["sigma"]
+
+
+def sigma_path(fits: pd.DataFrame, name: str, seed: int) -> str:
+    """σ of data set ``name`` and ``seed`` over the analysed epochs, in the frame's order, as "1.35→1.30"
+    ("undetermined" where σ is not identifiable, NaN)."""
+    sigmas = fits[(fits["data"] == name) & (fits["seed"] == seed)]["sigma"]
+    return "→".join("undetermined" if np.isnan(v) else f"{v:.2f}" for v in sigmas)
 
 
 # --- the numbers the rules read from the runs ------------------------------------------------------------
@@ -174,12 +194,25 @@ def mean_t(histories) -> list[float]:
 
 def final(histories, key: str) -> list[float]:
     """The last epoch's ``key`` of each seed's run (NaN for a run with no epochs)."""
-    return [h.epochs[-1].get(key, math.nan) if h.epochs else math.nan for h in histories]
+    return [h.last(key) for h in histories]
 
 
 def generalisation_gap(histories) -> list[float]:
     """Per seed: last epoch's training accuracy (on the augmented batches) − test accuracy, in points."""
     return [tr - te for tr, te in zip(final(histories, "train_acc"), final(histories, "test_acc"))]
+
+
+def trained(runs: dict, seeds) -> verdicts.Precondition:
+    """Every run trained (above :data:`CHANCE`), each named "<run> seed <s>"; ``runs``: {run: per-seed
+    histories, in the order of ``seeds``}."""
+    return verdicts.all_trained({f"{n} seed {s}": h for n, hs in runs.items() for s, h in zip(seeds, hs)}, chance=CHANCE)
+
+
+def trained_from(per_lr: dict, lrs, seeds) -> verdicts.Precondition:
+    """Figure 5's precondition: every run from the initial rates ``lrs`` trained (above :data:`CHANCE`);
+    ``per_lr``: {initial rate: per-seed histories, in the order of ``seeds``}."""
+    return verdicts.all_trained({f"from {lr:g}, seed {s}": h for lr in lrs for s, h in zip(seeds, per_lr[lr])},
+                                chance=CHANCE)
 
 
 def late_log_lr(h) -> float:
@@ -219,10 +252,15 @@ def late_target_gap(fd: pd.DataFrame) -> float:
     return float((late["P measured"] - late["P target"]).abs().max()) if len(late) else math.nan
 
 
+def steps_per_epoch(settings: dict, name: str) -> int:
+    """Optimizer steps in one epoch on data set ``name`` under these profile settings (the last batch partial)."""
+    n = settings["n_train"][name] or N_FULL[name]
+    return -(-n // settings["batch"][name])
+
+
 def analysis_steps(settings: dict, name: str) -> int:
     """Optimizer steps to the last analysed state of a range-analysis run under these profile settings."""
-    n = settings["n_train"][name] or N_FULL[name]
-    return settings["range"][name]["points"][-1] * -(-n // settings["batch"][name])
+    return settings["range"][name]["points"][-1] * steps_per_epoch(settings, name)
 
 
 # --- preconditions computed from the runs -----------------------------------------------------------------
@@ -232,25 +270,25 @@ MIN_MEASUREMENTS = 10   # the listing's update closes 19% of the gap to the targ
 #                         it, (every−1)/every² after): a 10× gap from above is within 2× only after ~10 of them
 
 
-def covers_horizon(name: str, ours_steps: int, paper_steps: int) -> V.Precondition:
+def covers_horizon(name: str, ours_steps: int, paper_steps: int) -> verdicts.Precondition:
     """The range analyses reach far enough into training for σ's course (Section C: 3 → 0.3 over 200 epochs)."""
     share = ours_steps / paper_steps
-    return V.check(f"{name} analyses cover the paper's horizon", share >= MIN_HORIZON,
+    return verdicts.check(f"{name} analyses cover the paper's horizon", share >= MIN_HORIZON,
                    f"{ours_steps:,} of the paper's {paper_steps:,} steps = {share:.1%} (needs ≥ {MIN_HORIZON:.0%})")
 
 
-def scheduler_settled(steps_before: int, every: int) -> V.Precondition:
+def scheduler_settled(steps_before: int, every: int) -> verdicts.Precondition:
     """ActCooLR measured often enough before the compared window to have closed an initial rate's gap."""
     k = -(-steps_before // every)
-    return V.check("the scheduler had time to close the gap", k >= MIN_MEASUREMENTS,
+    return verdicts.check("the scheduler had time to close the gap", k >= MIN_MEASUREMENTS,
                    f"{k} measurements before the last half (every {every} steps; needs ≥ {MIN_MEASUREMENTS})")
 
 
-def tuned_here(what: str, ours_epochs: int, paper_epochs: int, n_train: int | None) -> V.Precondition:
+def tuned_here(what: str, ours_epochs: int, paper_epochs: int, n_train: int | None) -> verdicts.Precondition:
     """The paper's hyperparameters (a 24-hour random search at its scale, Section G) are tuned only at that
     scale; at another we ran no search of our own, so the precondition fails and says so."""
     same, images = ours_epochs == paper_epochs and n_train is None, "all" if n_train is None else f"{n_train:,}"
-    return V.check(f"{what} tuned at this scale", same, "the paper's values, searched at its scale" if same else
+    return verdicts.check(f"{what} tuned at this scale", same, "the paper's values, searched at its scale" if same else
                    f"the paper's {paper_epochs}-epoch values used for {ours_epochs} epochs on {images} images; "
                    "no search was run here")
 
@@ -267,82 +305,84 @@ T2_MARGIN = 1.5          # "in a similar range as 1-cycle": ±1.5 points of erro
 SECTION_D_TOL = 0.1      # |P̂ − C|: about the change a 1.5× rate error makes on the erf curve's steep part (σ ≈ 1.5)
 
 
-def rule_cools(curves: dict, pre=()) -> V.Decision:
+def rule_cools(curves: dict, pre=()) -> verdicts.Decision:
     """Figures 1–2 / Section A "temperature cools down": in every run the mean temperature falls over the epochs
     (Spearman ρ(epoch, T_mean) < 0, permutation p < 0.05; ``curves``: {run: (epochs, T) pooled over seeds})."""
-    return V.require(V.combine([V.trend(x, y, sign=-1) for x, y in curves.values()], names=list(curves)), pre)
+    cases = [verdicts.trend(x, y, sign=-1) for x, y in curves.values()]
+    return verdicts.require(verdicts.combine(cases, names=list(curves)), pre)
 
 
-def rule_deeper_hotter(profiles: dict, pre=()) -> V.Decision:
+def rule_deeper_hotter(profiles: dict, pre=()) -> verdicts.Decision:
     """Section A "deeper layers generally have a higher temperature", decided *within* each stage of equal
     filters (more filters raise the base temperature, so across stages depth is confounded with width):
     Spearman ρ(layer, T) > 0 in every stage of every run. ``profiles``: {run: :func:`layer_profile` frame}."""
     cases, names = [], []
     for run, f in profiles.items():
         for s, g in f.groupby("stage"):
-            cases.append(V.trend(g["layer"], g["T"], sign=+1))
+            cases.append(verdicts.trend(g["layer"], g["T"], sign=+1))
             names.append(f"{run}, stage {s}")
-    return V.require(V.combine(cases, names=names), pre)
+    return verdicts.require(verdicts.combine(cases, names=names), pre)
 
 
-def rule_no_shortcut(t_ns, t_rn, gap_ns, gap_rn, pre=()) -> V.Decision:
+def rule_no_shortcut(t_ns, t_rn, gap_ns, gap_rn, pre=()) -> verdicts.Decision:
     """Section A: without shortcuts the net is hotter (mean T over training above the ResNet's, Welch) yet
     generalises worse (its train − test accuracy gap above the ResNet's, Welch); per-seed values."""
-    return V.require(V.combine([V.difference(t_ns, t_rn, names=("T no shortcut", "T ResNet")),
-                                V.difference(gap_ns, gap_rn, names=("gap no shortcut", "gap ResNet"))],
-                               names=["hotter", "generalises worse"]), pre)
+    return verdicts.require(verdicts.combine([verdicts.difference(t_ns, t_rn, names=("T no shortcut", "T ResNet")),
+                                              verdicts.difference(gap_ns, gap_rn, names=("gap no shortcut", "gap ResNet"))],
+                                             names=["hotter", "generalises worse"]), pre)
 
 
-def rule_erf_fits(rmse: dict, pre=()) -> V.Decision:
+def rule_erf_fits(rmse: dict, pre=()) -> verdicts.Decision:
     """Figure 3 / Section C "the model fits": the RMS error of the erf fit (Eq. 5 of the main paper) to the
     measured change probabilities ≤ :data:`FIT_TOL` at every analysed point (``rmse``: {point: value})."""
-    cases = [V.exact(r, 0.0, atol=FIT_TOL, why="a tenth of the probability scale") if math.isfinite(r)
-             else V.Decision(None, reason="curve_fit found no fit") for r in rmse.values()]
-    return V.require(V.combine(cases, names=list(rmse)), pre)
+    cases = [verdicts.exact(r, 0.0, atol=FIT_TOL, why="a tenth of the probability scale") if math.isfinite(r)
+             else verdicts.Decision(None, reason="curve_fit found no fit") for r in rmse.values()]
+    return verdicts.require(verdicts.combine(cases, names=list(rmse)), pre)
 
 
-def rule_sigma_constant(cases: dict, pre=()) -> V.Decision:
+def rule_sigma_constant(cases: dict, pre=()) -> verdicts.Decision:
     """Section C / D "σ remains approximately constant": in every case, the bootstrap interval of mean
     σ(last analysed state) / mean σ(first) over seeds inside :data:`SIGMA_BAND` (``cases``: {name: (first,
     last)} per-seed σ)."""
-    return V.require(V.combine([V.ratio(last, first, band=SIGMA_BAND) for first, last in cases.values()],
-                               names=list(cases)), pre)
+    return verdicts.require(verdicts.combine([verdicts.ratio(last, first, band=SIGMA_BAND) for first, last in cases.values()],
+                                             names=list(cases)), pre)
 
 
-def rule_sigma_falls(first, last, pre=()) -> V.Decision:
+def rule_sigma_falls(first, last, pre=()) -> verdicts.Decision:
     """Section C, the 4-layer ConvNet on Fashion-MNIST: "σ changes more significantly (starting at about 3,
     decreasing to about 0.3)": σ(last) / σ(first) ≤ :data:`SIGMA_FALL` (the paper's own ratio is 0.1)."""
-    return V.require(V.ratio(last, first, band=(0.0, SIGMA_FALL)), pre)
+    return verdicts.require(verdicts.ratio(last, first, band=(0.0, SIGMA_FALL)), pre)
 
 
-def rule_fig5_similar(acc: dict, log_lr: dict, pre=()) -> V.Decision:
+def rule_fig5_similar(acc: dict, log_lr: dict, pre=()) -> verdicts.Decision:
     """Section B / Figure 5: every initial rate but 1.0 gives the reference's (:data:`FIG5_REFERENCE`) final
     accuracy within ±:data:`FIG5_ACC_MARGIN` and its late log₁₀ rate within ±:data:`FIG5_LR_MARGIN` (TOST each,
     per-seed values; ``acc`` / ``log_lr``: {initial rate: values})."""
     ref, cases, names = FIG5_REFERENCE, [], []
     for lr in (r for r in acc if r not in (ref, 1.0)):
-        cases += [V.equivalent(acc[lr], acc[ref], margin=FIG5_ACC_MARGIN, names=(f"acc {lr:g}", f"acc {ref:g}")),
-                  V.equivalent(log_lr[lr], log_lr[ref], margin=FIG5_LR_MARGIN, names=(f"log lr {lr:g}", f"log lr {ref:g}"))]
+        cases += [verdicts.equivalent(acc[lr], acc[ref], margin=FIG5_ACC_MARGIN, names=(f"acc {lr:g}", f"acc {ref:g}")),
+                  verdicts.equivalent(log_lr[lr], log_lr[ref], margin=FIG5_LR_MARGIN,
+                                      names=(f"log lr {lr:g}", f"log lr {ref:g}"))]
         names += [f"{lr:g} accuracy", f"{lr:g} rate"]
-    return V.require(V.combine(cases, names=names), pre)
+    return verdicts.require(verdicts.combine(cases, names=names), pre)
 
 
-def rule_fig5_high_rate(acc_high, acc_ref, pre=()) -> V.Decision:
+def rule_fig5_high_rate(acc_high, acc_ref, pre=()) -> verdicts.Decision:
     """Section B: from the initial rate 1.0 ActCooLR ends "with a better overall network performance" than from
     the reference 0.1: final accuracy difference > 0 (Welch, per seed)."""
-    return V.require(V.difference(acc_high, acc_ref, names=("acc 1.0", f"acc {FIG5_REFERENCE:g}")), pre)
+    return verdicts.require(verdicts.difference(acc_high, acc_ref, names=("acc 1.0", f"acc {FIG5_REFERENCE:g}")), pre)
 
 
-def rule_table2(errors: dict, pre=()) -> V.Decision:
+def rule_table2(errors: dict, pre=()) -> verdicts.Decision:
     """Table 2 / Section G "ActCooLR's accuracy is in a similar range as 1-cycle": for every network, the
     ActCooLR − 1-cycle top-1 error within ±:data:`T2_MARGIN` points (TOST; ``errors``: {network: (ActCooLR,
     1-cycle) per-seed errors})."""
-    return V.require(V.combine([V.equivalent(ac, oc, margin=T2_MARGIN, names=("ActCooLR", "1-cycle"))
-                                for ac, oc in errors.values()], names=list(errors)), pre)
+    return verdicts.require(verdicts.combine([verdicts.equivalent(ac, oc, margin=T2_MARGIN, names=("ActCooLR", "1-cycle"))
+                                              for ac, oc in errors.values()], names=list(errors)), pre)
 
 
-def rule_section_d(gaps, pre=()) -> V.Decision:
+def rule_section_d(gaps, pre=()) -> verdicts.Decision:
     """Section D "a quick convergence to the target probability": over the last half of training the largest
     |P̂ − C| stays below :data:`SECTION_D_TOL` (one-sample t over seeds of the tolerance minus that gap > 0)."""
     slack = [SECTION_D_TOL - g for g in np.atleast_1d(gaps)]
-    return V.require(V.above(slack, 0.0, name=f"{SECTION_D_TOL:g} − largest late |P̂ − C|"), pre)
+    return verdicts.require(verdicts.above(slack, 0.0, name=f"{SECTION_D_TOL:g} − largest late |P̂ − C|"), pre)

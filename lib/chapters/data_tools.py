@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from lib import verdicts as V
+from lib import verdicts
 
 NOTEBOOK = "00_data_and_tools"
 ITEMS = ("datasets", "loader")
@@ -29,13 +29,13 @@ STAT_TOL = 0.005        # published constants are given to 4 digits; CIFAR-10 he
 SPEEDUP = 10.0          # the loader's goal
 
 
-def rule_pixel_statistics(gap: float) -> V.Decision:
+def rule_pixel_statistics(gap: float) -> verdicts.Decision:
     """Largest |Δ| of the per-channel mean and std against the normalisation constants ≤ 0.005 (the constants'
     rounding and the JPEG copy's smoothing, ~0.002, both fit inside)."""
-    return V.exact(gap, 0.0, atol=STAT_TOL, why="4-digit constants; JPEG smoothing of the CIFAR-10 copy")
+    return verdicts.exact(gap, 0.0, atol=STAT_TOL, why="4-digit constants; JPEG smoothing of the CIFAR-10 copy")
 
 
-def rule_loader_speed(ours_img_s, torchvision_img_s, quiet: V.Precondition) -> V.Decision:
+def rule_loader_speed(ours_img_s, torchvision_img_s, quiet: verdicts.Precondition) -> verdicts.Decision:
     """ours / torchvision ≥ 10: the bootstrap interval of the ratio of mean images/s over ≥ 3 interleaved
     repeats lies above 10 (holds), below it (refuted), or straddles it; inconclusive if the machine was busy."""
-    return V.require(V.ratio(ours_img_s, torchvision_img_s, band=(SPEEDUP, math.inf)), [quiet])
+    return verdicts.require(verdicts.ratio(ours_img_s, torchvision_img_s, band=(SPEEDUP, math.inf)), [quiet])

@@ -15,17 +15,16 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import torch.nn.functional as F
+from torch.nn import functional
 
-from lib import experiment, report, train
-from lib import verdicts as V
+from lib import experiment, report, train, verdicts
 from lib.models.mixer import CONFIGS
 from lib.optim import kfac
 
 # the small and smoke profiles' Mixer sizes (S, B, tiny)
-_S = dict(dim=64, depth=4, token_hidden=32, channel_hidden=256)
-_B = dict(dim=96, depth=6, token_hidden=48, channel_hidden=384)
-_T = dict(dim=16, depth=1, token_hidden=8, channel_hidden=32)
+_SMALL_S = dict(dim=64, depth=4, token_hidden=32, channel_hidden=256)
+_SMALL_B = dict(dim=96, depth=6, token_hidden=48, channel_hidden=384)
+_TINY = dict(dim=16, depth=1, token_hidden=8, channel_hidden=32)
 
 NOTEBOOK = "01_kfac_mlp_mixer"
 ITEMS = ("table2", "fig2", "fig3", "table3", "fig4", "table4", "quirks")
@@ -37,12 +36,12 @@ PROFILES = {
                   seeds=[0, 1, 2], c100_n_train=None, c100_epochs=100, kfac=dict(stats_every=10, inv_every=100)),
     # widths and depths scaled by 1/8 and 1/2 (S: C=64, 4 blocks; B: C=96, 6 blocks: B/S ratios kept);
     # upsampling 32->64->56 with patch 4 keeps the paper's 196 tokens and 2.3 original pixels per patch
-    "small": dict(models={"S/4": dict(image_size=32, patch=4, **_S), "B/4": dict(image_size=32, patch=4, **_B),
-                          "S/16": dict(image_size=56, patch=4, **_S), "B/16": dict(image_size=56, patch=4, **_B)},
+    "small": dict(models={"S/4": dict(image_size=32, patch=4, **_SMALL_S), "B/4": dict(image_size=32, patch=4, **_SMALL_B),
+                          "S/16": dict(image_size=56, patch=4, **_SMALL_S), "B/16": dict(image_size=56, patch=4, **_SMALL_B)},
                   upsample=dict(resize=64, center_crop=56), n_train=2500, n_test=1000, epochs=6, batch=64,
                   seeds=[0, 1], c100_n_train=5000, c100_epochs=4, kfac=dict(stats_every=2, inv_every=20)),
-    "smoke": dict(models={"S/4": dict(image_size=32, patch=8, **_T), "B/4": dict(image_size=32, patch=8, **_T),
-                          "S/16": dict(image_size=56, patch=8, **_T), "B/16": dict(image_size=56, patch=8, **_T)},
+    "smoke": dict(models={"S/4": dict(image_size=32, patch=8, **_TINY), "B/4": dict(image_size=32, patch=8, **_TINY),
+                          "S/16": dict(image_size=56, patch=8, **_TINY), "B/16": dict(image_size=56, patch=8, **_TINY)},
                   upsample=dict(resize=64, center_crop=56), n_train=100, n_test=100, epochs=2, batch=50,
                   seeds=[0], c100_n_train=200, c100_epochs=1, kfac=dict(stats_every=1, inv_every=2)),
 }
@@ -125,6 +124,7 @@ def run_grid(P, *, data: str, models, optimizers: dict, seeds, checkpoint: str |
 
 
 def best(runs: dict, model: str, label: str) -> list[float]:
+    """Per seed, the best test accuracy of ``model`` trained with ``label`` (the paper's "best accuracy")."""
     return [h.best() for (m, o, _), h in runs.items() if (m, o) == (model, label)]
 
 
@@ -167,9 +167,10 @@ def accuracies(runs: dict, models, labels) -> dict:
 
 def epochs_to_target(runs: dict, model: str, label: str, target: float) -> list[int]:
     """Per seed, the first (0-based) epoch reaching ``target``; a run that never reaches it counts as its number
-    of epochs (a lower bound: :func:`targets_reached` makes a claim on such a run inconclusive)."""
+    of epochs (``train.epochs_to_target(censored=True)``, a lower bound: :func:`targets_reached` makes a claim on
+    such a run inconclusive)."""
     hs = [h for (m, o, _), h in sorted(runs.items()) if (m, o) == (model, label)]
-    return [e if (e := train.epochs_to_target(h, target)) is not None else len(h.epochs) for h in hs]
+    return [train.epochs_to_target(h, target, censored=True) for h in hs]
 
 
 def graft_table(runs: dict, model: str) -> pd.DataFrame:
@@ -201,14 +202,14 @@ def costly_seeds(P) -> list[int]:
 
 # --- preconditions ----------------------------------------------------------------------------------------
 
-def trained(runs: dict, models, labels, *, data: str) -> V.Precondition:
+def trained(runs: dict, models, labels, *, data: str) -> verdicts.Precondition:
     """Every run of ``models`` × ``labels`` trained (:func:`lib.verdicts.run_trained`: its training loss fell by
     ≥ 10% from the first epoch to the last, its last test accuracy ≥ chance + 5 points)."""
     picked = {f"{m} {o} seed {s}": h for (m, o, s), h in sorted(runs.items()) if m in models and o in labels}
-    return V.all_trained(picked, chance=CHANCE[data])
+    return verdicts.all_trained(picked, chance=CHANCE[data])
 
 
-def rates_tuned(P) -> V.Precondition:
+def rates_tuned(P) -> verdicts.Precondition:
     """Section 4.3 chose each optimizer's rate from {1e-2, 1e-3} at 100 epochs on 50,000 images with full-size
     Mixers. The choice holds for runs at that scale (the paper profile, uncapped); this chapter runs no sweep of its
     own, so at a scaled profile the baselines are untuned (a sweep at that scale would meet it)."""
@@ -218,98 +219,106 @@ def rates_tuned(P) -> V.Precondition:
               f"the paper's rates (SGD 1e-2, Adam and K-FAC 1e-3) were chosen at 100 epochs on 50,000 images; the "
               f"{P.profile} profile runs {P.settings['epochs']} epochs on {P.settings['n_train'] or 50000} images "
               f"with no learning-rate sweep of its own")
-    return V.check("learning rates tuned at this scale", same, detail)
+    return verdicts.check("learning rates tuned at this scale", same, detail)
 
 
-def targets_reached(runs: dict, target: dict) -> V.Precondition:
+def targets_reached(runs: dict, target: dict) -> verdicts.Precondition:
     """Every run of ``runs`` reached its model's ``target``: a run that did not counts as its number of epochs,
     a lower bound that would flatter the optimizer it belongs to."""
     missed = [f"{m} {o} seed {s}" for (m, o, s), h in sorted(runs.items()) if m in target
               and train.epochs_to_target(h, target[m]) is None]
     n = sum(m in target for m, _, _ in runs)
-    return V.check("every run reached the target", not missed,
+    return verdicts.check("every run reached the target", not missed,
                    f"not reached by {', '.join(missed)}" if missed else f"all {n} runs")
+
+
+def preconditions(runs: dict, models, tuned: verdicts.Precondition, *, data: str,
+                  labels=OPTIMIZERS) -> list[verdicts.Precondition]:
+    """The preconditions of an optimizer comparison on ``models``: every run of ``models`` × ``labels`` trained
+    (:func:`trained`) and the rates ``tuned`` at this scale (:func:`rates_tuned`, computed once per chapter)."""
+    return [trained(runs, models, labels, data=data), tuned]
 
 
 # --- rules ------------------------------------------------------------------------------------------------
 
-def rule_similar(acc: dict, pre=()) -> V.Decision:
+def rule_similar(acc: dict, pre=()) -> verdicts.Decision:
     """Claim 1 (Table 2, 32×32 rows; Section 5.1 "all three optimizers perform similarly"): on every model, every
     pair of optimizers is equivalent within ±:data:`SIMILAR_MARGIN` points of best test accuracy (TOST; all pairs
     must hold, an intersection–union test needs no correction). ``acc``: {model: {optimizer: per-seed values}}."""
     pairs = [(a, b) for i, a in enumerate(OPTIMIZERS) for b in OPTIMIZERS[i + 1:]]
-    per_model = [V.combine([V.equivalent(o[a], o[b], margin=SIMILAR_MARGIN, names=(a, b)) for a, b in pairs])
+    per_model = [verdicts.combine([verdicts.equivalent(o[a], o[b], margin=SIMILAR_MARGIN, names=(a, b)) for a, b in pairs])
                  for o in acc.values()]
-    return V.require(V.combine(per_model, names=list(acc)), pre)
+    return verdicts.require(verdicts.combine(per_model, names=list(acc)), pre)
 
 
-def rule_accuracy_order(acc: dict, pre=()) -> V.Decision:
+def rule_accuracy_order(acc: dict, pre=()) -> verdicts.Decision:
     """Claim 2a (Table 2, S/16 and B/16; Section 5.1 "K-FAC results in the best performance, followed by SGD and
     then Adam"): K-FAC > SGD > Adam in best test accuracy on every model (:func:`lib.verdicts.ordering`: Welch,
     Bonferroni over the two adjacent pairs). ``acc``: {model: {optimizer: per-seed values}}."""
-    per_model = [V.ordering(o, ["K-FAC", "SGD", "Adam"]) for o in acc.values()]
-    return V.require(V.combine(per_model, names=list(acc)), pre)
+    per_model = [verdicts.ordering(o, ["K-FAC", "SGD", "Adam"]) for o in acc.values()]
+    return verdicts.require(verdicts.combine(per_model, names=list(acc)), pre)
 
 
-def rule_epochs_order(epochs: dict, pre=()) -> V.Decision:
+def rule_epochs_order(epochs: dict, pre=()) -> verdicts.Decision:
     """Claim 2b (Table 2, S/16 and B/16, epochs to target; Section 5.1 "this holds true for ... convergence
     speed"): K-FAC reaches the target first, then SGD, then Adam — epochs Adam > SGD > K-FAC on every model.
     ``epochs``: {model: {optimizer: per-seed epochs to target}}."""
-    per_model = [V.ordering(e, ["Adam", "SGD", "K-FAC"]) for e in epochs.values()]
-    return V.require(V.combine(per_model, names=list(epochs)), pre)
+    per_model = [verdicts.ordering(e, ["Adam", "SGD", "K-FAC"]) for e in epochs.values()]
+    return verdicts.require(verdicts.combine(per_model, names=list(epochs)), pre)
 
 
-def rule_best(acc: dict, winner: str, pre=()) -> V.Decision:
+def rule_best(acc: dict, winner: str, pre=()) -> verdicts.Decision:
     """Claims 3 and 4: ``winner`` has the best test accuracy on every model — above each other optimizer by Welch's
     interval. Claim 3: K-FAC on CIFAR-100 B/4 and B/16 (Table 3, Section 5.2 "K-FAC significantly outperforms SGD
     and Adam"); claim 4: SGD fine-tuning B/16-PT (Tables 2 and 3, "SGD significantly outperforms Adam and
     K-FAC"). ``acc``: {model: {optimizer: per-seed values}}."""
-    per_model = [V.combine([V.difference(o[winner], o[x], names=(winner, x)) for x in o if x != winner])
+    per_model = [verdicts.combine([verdicts.difference(o[winner], o[x], names=(winner, x)) for x in o if x != winner])
                  for o in acc.values()]
-    return V.require(V.combine(per_model, names=list(acc)), pre)
+    return verdicts.require(verdicts.combine(per_model, names=list(acc)), pre)
 
 
-def rule_magnitude_decides(gaps: dict, pre=()) -> V.Decision:
+def rule_magnitude_decides(gaps: dict, pre=()) -> verdicts.Decision:
     """Claim 5 (Table 4, Section 5.3 "very little difference within each row, ... a clear difference within each
     column"): on every model the per-seed :func:`column_minus_row_gap` has a mean above 0 (one-sample t interval).
     ``gaps``: {model: per-seed values}."""
-    per_model = [V.above(g, 0.0, name="columns − rows") for g in gaps.values()]
-    return V.require(V.combine(per_model, names=list(gaps)), pre)
+    per_model = [verdicts.above(g, 0.0, name="columns − rows") for g in gaps.values()]
+    return verdicts.require(verdicts.combine(per_model, names=list(gaps)), pre)
 
 
-def rule_g_scaling_keeps_order(acc: dict, authors: str, pre=()) -> V.Decision:
+def rule_g_scaling_keeps_order(acc: dict, authors: str, pre=()) -> verdicts.Decision:
     """Quirk 1 (ours; the authors' G ×rows, not in the paper's text): on every model, K-FAC with the ``authors`` G
     sits on the same side of SGD as K-FAC with the expand G. The expand side is decided first (Welch); with no
     side decided there is no order to keep (undecided), otherwise the authors' K-FAC is tested on that side.
     ``acc``: {model: {"K-FAC": ..., authors: ..., "SGD": ...}}."""
     def keeps(o):
-        side = V.difference(o["K-FAC"], o["SGD"], names=("K-FAC", "SGD"))
+        side = verdicts.difference(o["K-FAC"], o["SGD"], names=("K-FAC", "SGD"))
         if side.holds is None:
             return replace(side, reason=f"no K-FAC vs SGD order to keep: {side.reason}")
         pair = (authors, "SGD") if side.holds else ("SGD", authors)
-        return V.difference(o[pair[0]], o[pair[1]], names=pair)
-    return V.require(V.combine([keeps(o) for o in acc.values()], names=list(acc)), pre)
+        return verdicts.difference(o[pair[0]], o[pair[1]], names=pair)
+    return verdicts.require(verdicts.combine([keeps(o) for o in acc.values()], names=list(acc)), pre)
 
 
-def rule_unguarded_is_kfac(unguarded: float, guarded: float) -> V.Decision:
+def rule_unguarded_is_kfac(unguarded: float, guarded: float) -> verdicts.Decision:
     """Quirk 2 (ours): without the ``.grad`` guard the (K-FAC, SGD) cell is K-FAC in both roles — its mean
     cos(Δ_M, Δ_D) is 1 within :data:`ALIGN_TOL`; the guarded cell, below 1 − :data:`ALIGN_TOL`, is the control
     that shows the measurement tells the two apart."""
-    control = V.check("the guarded cell's directions differ", guarded < 1 - ALIGN_TOL,
-                      f"guarded cos {guarded:.4f} (needs < {1 - ALIGN_TOL:g})")
-    return V.require(V.exact(unguarded, 1.0, atol=ALIGN_TOL, why="float32 rounding of the rescaled step"), [control])
+    control = verdicts.check("the guarded cell's directions differ", guarded < 1 - ALIGN_TOL,
+                             f"guarded cos {guarded:.4f} (needs < {1 - ALIGN_TOL:g})")
+    return verdicts.require(verdicts.exact(unguarded, 1.0, atol=ALIGN_TOL, why="float32 rounding of the rescaled step"),
+                            [control])
 
 
 def graft_alignment(P, model: str, spec: dict, *, steps: int = 10, seed: int = 0) -> float:
     """Mean over ``steps`` graft steps (from initialisation, on this profile's data) of the mean over
     tensors of cos(Δ_M, Δ_D): 1 means D's step points where M's does."""
-    _, batches, _, net, opt = experiment.build(config(P, data="cifar10", model=model, optimizer=spec, seed=seed))
+    built = experiment.build(config(P, data="cifar10", model=model, optimizer=spec, seed=seed))
     out = []
-    for i, (xb, yb) in enumerate(batches):
+    for i, (xb, yb) in enumerate(built.train):
         if i == steps:
             break
-        kfac.fisher_step(net, opt, xb, yb, F.cross_entropy)
-        out.append(opt.alignment)
+        kfac.fisher_step(built.model, built.optimizer, xb, yb, functional.cross_entropy)
+        out.append(built.optimizer.alignment)
     return float(np.mean(out))
 
 
@@ -319,10 +328,11 @@ def seed_noise(runs: dict, model: str) -> float:
     return float(np.sqrt(np.mean(np.square(stds)))) if stds else 0.0
 
 
-def train_time_s(*grids: dict) -> float:
-    """Training time of the distinct runs behind the given grids, from the run store (seconds)."""
-    seen = {json.dumps(h.epochs): h for g in grids for h in g.values()}   # a shared run counts once
-    return float(sum(h.epochs[-1]["time_s"] for h in seen.values() if h.epochs))
+def train_time_s(*grids: dict | None) -> float:
+    """Training time of the distinct runs behind the given grids, from the run store (seconds: each run's last
+    epoch's ``time_s``); a grid that is None (its item did not run) adds nothing."""
+    seen = {json.dumps(h.epochs): h for g in grids if g is not None for h in g.values()}   # a shared run counts once
+    return float(sum(h.last("time_s") for h in seen.values() if h.epochs))
 
 
 def paper_values(table: dict, models, column: int = 0) -> dict:
@@ -334,3 +344,39 @@ def summary(values: dict, digits: int = 2) -> str:
     """{model: {label: values}} as "S/16: SGD m ± s, Adam …; B/16: …" (mean ± std over seeds)."""
     return "; ".join(f"{m}: " + ", ".join(f"{o} {report.mean_std(v, digits)}" for o, v in per.items())
                      for m, per in values.items())
+
+
+def subset(values: dict, models) -> dict:
+    """``values`` ({model: ...}) restricted to ``models``, in their order (the rows a claim is about)."""
+    return {m: values[m] for m in models}
+
+
+def claim_sgd_best_on_pt(claims: report.Claims, item: str, runs: dict, paper: dict, tuned: verdicts.Precondition,
+                         *, data: str, not_run: str | None = None) -> None:
+    """Claim 4 (Tables 2 and 3, Section 5.2 "SGD significantly outperforms Adam and K-FAC"): fine-tuning B/16-PT,
+    SGD is best (:func:`rule_best` on the B/16-PT runs of ``runs``, under :func:`preconditions`); recorded in
+    ``claims`` as ``item``, or as not run for the reason ``not_run`` (no checkpoint)."""
+    text, rule = "fine-tuning B/16-PT: SGD is best", "SGD − K-FAC > 0 and SGD − Adam > 0 (Welch)"
+    if not_run is not None:
+        claims.add(item, text, rule=rule, not_run=not_run)
+        return
+    acc = accuracies(runs, ["B/16-PT"], OPTIMIZERS)    # {"B/16-PT": {optimizer: per-seed best accuracy}}
+    claims.add(item, text, rule_best(acc, "SGD", preconditions(runs, ["B/16-PT"], tuned, data=data)), rule=rule,
+               paper=summary(paper_values(paper, ["B/16-PT"])), ours=summary(acc))
+
+
+def quirks_table(runs: dict, models, labels) -> pd.DataFrame:
+    """The quirks table: rows ``models``, columns ``labels`` (the quirk runs and their references), cells the
+    seed-mean best test accuracy."""
+    return pd.DataFrame({label: [np.mean(best(runs, m, label)) for m in models] for label in labels},
+                        index=pd.Index(models, name="model"))
+
+
+def quirks_vs_seed_noise(quirks: pd.DataFrame, table2: dict | None) -> pd.DataFrame:
+    """Per model of ``quirks`` (:func:`quirks_table`): how far the unguarded and the guarded (K-FAC, SGD) cells
+    are from plain K-FAC, beside Table 2's seed-to-seed std (:func:`seed_noise`; NaN when Table 2 did not run,
+    ``table2`` None)."""
+    noise = {m: seed_noise(table2, m) if table2 is not None else float("nan") for m in quirks.index}
+    return pd.DataFrame({"|authors' (K-FAC, SGD) − K-FAC|": (quirks["(K-FAC, SGD) authors'"] - quirks["K-FAC"]).abs(),
+                         "|guarded (K-FAC, SGD) − K-FAC|": (quirks["(K-FAC, SGD)"] - quirks["K-FAC"]).abs(),
+                         "seed std (Table 2)": pd.Series(noise)})

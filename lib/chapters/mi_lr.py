@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from lib import experiment, report, train
-from lib import verdicts as V
+from lib import experiment, plots, report, train, verdicts
 from lib.measure import mi
 
 NOTEBOOK = "04_mi_learning_rate"
@@ -98,26 +97,18 @@ def fixed_label(lr: float) -> str:
 
 def config(P, *, data: str, lr: float, schedule, seed: int, epochs: int | None = None, batch: int | None = None,
            layers=("dense2",), mi_n: int | None = None, groups=None, **extra) -> dict:
-    s = P.settings
+    settings = P.settings
     return experiment.run_config(
-        P, kind=f"keras_cnn-{data}", data=data, n_train=s[data]["n_train"], n_test=s[data]["n_test"],
+        P, kind=f"keras_cnn-{data}", data=data, n_train=settings[data]["n_train"], n_test=settings[data]["n_test"],
         model="keras_cnn", model_kwargs=dict(in_chans=1, image_size=28) if data in ("mnist", "fashion_mnist")
         else dict(in_chans=3, image_size=32),
         optimizer=dict(name="sgd", lr=lr, **({"groups": list(groups)} if groups else {})), schedule=schedule,
-        epochs=epochs or s[data]["epochs"], batch=batch or s["batch"], seed=seed,
-        mi=dict(layers=list(layers), output="dense2", n=mi_n or s["mi_n"], tile=s["tile"]), **extra)
+        epochs=epochs or settings[data]["epochs"], batch=batch or settings["batch"], seed=seed,
+        mi=dict(layers=list(layers), output="dense2", n=mi_n or settings["mi_n"], tile=settings["tile"]), **extra)
 
 
 def run(P, cfg: dict, label: str) -> train.History:
     return experiment.run_classifier(cfg, device=P.device, label=label)
-
-
-def end(h) -> float:
-    return h.epochs[-1]["test_acc"]
-
-
-def first_reaching(h, target: float):
-    return train.epochs_to_target(h, target)
 
 
 def results_table(P, data: str, runs: dict, fixed_end: dict) -> pd.DataFrame:
@@ -128,10 +119,10 @@ def results_table(P, data: str, runs: dict, fixed_end: dict) -> pd.DataFrame:
         if not group(runs, label):
             continue
         hs = {s: h for (lab, s), h in runs.items() if lab == label}
-        reach = [first_reaching(h, fixed_end[s]) for s, h in hs.items()]
+        reach = [train.epochs_to_target(h, fixed_end[s]) for s, h in hs.items()]
         pe, pb, ptext = PAPER[data].get(label, ("—", "—", "— (not in the paper)"))
         rows.append({"run": label, "paper end acc": pe, "paper best acc": pb, "paper: fixed run's end acc reached": ptext,
-                     f"ours end acc ({P.profile})": report.mean_std([end(h) for h in hs.values()]),
+                     f"ours end acc ({P.profile})": report.mean_std([h.last() for h in hs.values()]),
                      "ours best acc": report.mean_std([h.best() for h in hs.values()]),
                      "ours mean lr": round(float(np.mean([mean_rate(h) for h in hs.values()])), 4),
                      "ours: epoch reaching the fixed run's end acc": ", ".join("–" if r is None else str(r) for r in reach),
@@ -150,7 +141,13 @@ def group(runs: dict, label: str) -> dict:
 
 
 def accs(runs: dict, label: str) -> list[float]:
-    return [end(h) for h in group(runs, label).values()]
+    """Per seed, the end (last epoch's) test accuracy of one run label."""
+    return [h.last() for h in group(runs, label).values()]
+
+
+def ends_by_seed(runs: dict, label: str) -> dict:
+    """{seed: end test accuracy} of one run label: the per-seed target of "reaches X's end accuracy"."""
+    return {s: h.last() for s, h in group(runs, label).items()}
 
 
 def mean_rate(h) -> float:
@@ -160,8 +157,7 @@ def mean_rate(h) -> float:
 
 def epochs_to(runs: dict, label: str, target: dict) -> list[float]:
     """Per seed, the first epoch whose test accuracy reaches ``target[seed]`` (never: the run's length, censored)."""
-    return [float(e) if (e := first_reaching(h, target[s])) is not None else float(len(h.epochs))
-            for s, h in group(runs, label).items()]
+    return [float(train.epochs_to_target(h, target[s], censored=True)) for s, h in group(runs, label).items()]
 
 
 def tuned_fixed(runs: dict) -> str:
@@ -185,131 +181,204 @@ def ksg_ceiling(labels) -> float:
 
 # --- preconditions ---------------------------------------------------------------------------------------
 
-def trained(runs: dict, labels) -> V.Precondition:
+def trained(runs: dict, labels) -> verdicts.Precondition:
     """Every run of the compared labels trained (loss fell ≥ 10%, accuracy ≥ chance + 5 points)."""
-    return V.all_trained({f"{lab} s{s}": h for (lab, s), h in runs.items() if lab in labels}, chance=CHANCE)
+    return verdicts.all_trained({f"{lab} s{s}": h for (lab, s), h in runs.items() if lab in labels}, chance=CHANCE)
 
 
-def rate_matched(runs: dict, label: str, other: str = "fixed") -> V.Precondition:
+def rate_matched(runs: dict, label: str, other: str = "fixed") -> verdicts.Precondition:
     """The two runs' time-averaged rates (seed means) are within :data:`RATE_MATCH`× of each other; if not,
     "A beats B" measures the rate, not the policy."""
     r, b = (float(np.mean([mean_rate(h) for h in group(runs, x).values()])) for x in (label, other))
-    return V.check(f"{label} rate-matched to {other}", b / RATE_MATCH <= r <= b * RATE_MATCH,
+    return verdicts.check(f"{label} rate-matched to {other}", b / RATE_MATCH <= r <= b * RATE_MATCH,
                    f"{label} ran at {r:.3g} on average vs {other} at {b:.3g} (needs within {RATE_MATCH:g}×)")
 
 
-def tuned_inside(runs: dict) -> V.Precondition:
+def tuned_inside(runs: dict) -> verdicts.Precondition:
     """The best swept fixed rate lies inside the sweep, not at its edge (at an edge, a rate beyond it may be
     better still: the baseline is not shown to be tuned)."""
     best = tuned_fixed(runs)
     swept = [lr for lr in SWEEP if group(runs, fixed_label(lr))]
     rate = next(lr for lr in swept if fixed_label(lr) == best)
-    return V.check("the best swept rate is inside the sweep", min(swept) < rate < max(swept),
+    return verdicts.check("the best swept rate is inside the sweep", min(swept) < rate < max(swept),
                    f"best {best} of {', '.join(f'{x:g}' for x in swept)}")
 
 
-def plateaued(runs: dict, label: str) -> V.Precondition:
+def plateaued(runs: dict, label: str) -> verdicts.Precondition:
     """The base run had plateaued: it first reached its own end accuracy before :data:`PLATEAU_SHARE` of its
     epochs (seed mean); otherwise "reaches it sooner" only says the base was still rising."""
     hs = group(runs, label)
-    first = [first_reaching(h, end(h)) for h in hs.values()]
+    first = [train.epochs_to_target(h, h.last()) for h in hs.values()]
     share = float(np.mean([f / max(1, len(h.epochs) - 1) for f, h in zip(first, hs.values())]))
-    return V.check(f"{label} plateaued", share < PLATEAU_SHARE,
+    return verdicts.check(f"{label} plateaued", share < PLATEAU_SHARE,
                    f"{label} first reached its end accuracy at epochs {', '.join(map(str, first))} "
                    f"({share:.0%} of its run; needs < {PLATEAU_SHARE:.0%})")
 
 
-def sweep_brackets(runs: dict, label: str) -> V.Precondition:
+def sweep_brackets(runs: dict, label: str) -> verdicts.Precondition:
     """The fixed-rate sweep brackets the policy's time-averaged rate (so the tuned baseline had its rate)."""
     r = float(np.mean([mean_rate(h) for h in group(runs, label).values()]))
     swept = [lr for lr in SWEEP if group(runs, fixed_label(lr))]
-    return V.check("the fixed-rate sweep brackets the policy's rate", bool(swept) and min(swept) <= r <= max(swept),
+    return verdicts.check("the fixed-rate sweep brackets the policy's rate", bool(swept) and min(swept) <= r <= max(swept),
                    f"{label} averaged {r:.3g}; swept {', '.join(f'{x:g}' for x in swept) or 'nothing'}")
 
 
-def off_ceiling(name: str, values, ceiling: float) -> V.Precondition:
+def off_ceiling(name: str, values, ceiling: float) -> verdicts.Precondition:
     """An MI reading (the mean of ``values``) is neither at KSG's floor nor at its ceiling."""
-    return V.inside_range(name, float(np.mean(values)), floor=MI_FLOOR, ceiling=ceiling, tol=CEILING_TOL)
+    return verdicts.inside_range(name, float(np.mean(values)), floor=MI_FLOOR, ceiling=ceiling, tol=CEILING_TOL)
 
 
 # --- rules -----------------------------------------------------------------------------------------------
 
-def rule_plateau(at_1000, at_largest, *, ceiling: float) -> V.Decision:
+def rule_plateau(at_1000, at_largest, *, ceiling: float) -> verdicts.Decision:
     """Figure 1: "by 1000 samples IXY is near its value at larger samples" — the repeats' IXY at 1000 and at
     the largest size are equivalent within ±:data:`PLATEAU` nats (TOST on absolute values: a relative change of
     estimates near 0 is ill-conditioned); inconclusive when the largest-size estimate is at KSG's floor."""
-    return V.require(V.equivalent(at_1000, at_largest, margin=PLATEAU, names=("IXY(1000)", "IXY(largest)")),
+    return verdicts.require(verdicts.equivalent(at_1000, at_largest, margin=PLATEAU, names=("IXY(1000)", "IXY(largest)")),
                      [off_ceiling("IXY at the largest size", at_largest, ceiling)])
 
 
-def rule_ends_as_high(policy, fixed, *, data: str, preconditions=(), if_not_refuted=()) -> V.Decision:
+def rule_ends_as_high(policy, fixed, *, data: str, preconditions=(), if_not_refuted=()) -> verdicts.Decision:
     """Figures 3-4: the policy's end accuracy is not below the fixed run's by more than
     :data:`COMPETITIVE` points (non-inferiority: Welch's interval of policy − fixed above −margin).
     ``if_not_refuted``: preconditions that guard only a favourable verdict (e.g. the baseline tuned: losing to
     an under-tuned baseline refutes the claim all the more)."""
-    d = V.difference(policy, fixed, margin=-COMPETITIVE[data], names=("policy", "fixed"))
-    return V.require(d, [*preconditions, *(() if d.holds is False else if_not_refuted)])
+    d = verdicts.difference(policy, fixed, margin=-COMPETITIVE[data], names=("policy", "fixed"))
+    return verdicts.require(d, [*preconditions, *(() if d.holds is False else if_not_refuted)])
 
 
-def rule_sooner(policy_epochs, fixed_epochs, *, preconditions=()) -> V.Decision:
+def rule_sooner(policy_epochs, fixed_epochs, *, preconditions=()) -> verdicts.Decision:
     """Figures 3-4: the policy reaches the fixed run's end accuracy in fewer epochs than the fixed run first
     does (Welch's interval of fixed − policy epochs above 0; a run that never reaches it counts its length)."""
-    return V.require(V.difference(fixed_epochs, policy_epochs, margin=0.0, names=("fixed epochs", "policy epochs")),
+    return verdicts.require(verdicts.difference(fixed_epochs, policy_epochs, margin=0.0, names=("fixed epochs", "policy epochs")),
                      preconditions)
 
 
-def rule_beats(a, b, *, names=("A", "B"), preconditions=()) -> V.Decision:
+def rule_beats(a, b, *, names=("A", "B"), preconditions=()) -> verdicts.Decision:
     """"A ends above B" (policy 2 over policy 1, Figures 3-4; policy 2 over the fixed rate after a batch-size
     change, Figure 5): Welch's interval of the end-accuracy difference above 0."""
-    return V.require(V.difference(a, b, margin=0.0, names=names), preconditions)
+    return verdicts.require(verdicts.difference(a, b, margin=0.0, names=names), preconditions)
 
 
-def rule_ihyll_rises(first, last, *, ceiling: float) -> V.Decision:
+def rule_ihyll_rises(first, last, *, ceiling: float) -> verdicts.Decision:
     """Figure 3: "training increases IHYLL" — the per-run rise last − first epoch has a one-sample t interval
     above 0; inconclusive when the first epoch already sits at KSG's ceiling (no room to rise)."""
     rise = np.asarray(last, float) - np.asarray(first, float)
-    return V.require(V.above(rise, 0.0, name="IHYLL rise"), [off_ceiling("IHYLL at the first epoch", first, ceiling)])
+    return verdicts.require(verdicts.above(rise, 0.0, name="IHYLL rise"),
+                            [off_ceiling("IHYLL at the first epoch", first, ceiling)])
 
 
-def rule_acc_follows_ihyll(per_run_rho, *, at_ceiling: float) -> V.Decision:
+def rule_acc_follows_ihyll(per_run_rho, *, at_ceiling: float) -> verdicts.Decision:
     """Figure 3: "test accuracy increases with IHYLL" — per run, Spearman ρ between IHYLL and test accuracy over
     its epochs; the one-sample t interval of the runs' ρ lies above 0. Inconclusive when most epochs' IHYLL is at
     KSG's ceiling (the ranks are then the estimator's jitter)."""
-    return V.require(V.above(per_run_rho, 0.0, name="mean Spearman ρ"),
-                     [V.check("IHYLL below KSG's ceiling in most epochs", at_ceiling < 0.5,
+    return verdicts.require(verdicts.above(per_run_rho, 0.0, name="mean Spearman ρ"),
+                     [verdicts.check("IHYLL below KSG's ceiling in most epochs", at_ceiling < 0.5,
                               f"{at_ceiling:.0%} of epochs within {CEILING_TOL} nats of the ceiling")])
 
 
-def rule_soft_bound(k_below: int, n: int, *, ixy: float, ceiling: float) -> V.Decision:
+def rule_soft_bound(k_below: int, n: int, *, ixy: float, ceiling: float) -> verdicts.Decision:
     """Figure 3: "IXY (tiled) is a soft upper bound of IHYLL" — at least 95% of epochs with IHYLL ≤ IXY
     (Clopper–Pearson). Testable only if the bound can fail: when the tiled IXY sits at KSG's ceiling, no IHYLL
     estimate can exceed it and the claim holds by construction (inconclusive)."""
-    return V.require(V.proportion(k_below, n, at_least=0.95),
-                     [V.check("the bound can be violated (IXY below KSG's ceiling)", ixy < ceiling - CEILING_TOL,
+    return verdicts.require(verdicts.proportion(k_below, n, at_least=0.95),
+                     [verdicts.check("the bound can be violated (IXY below KSG's ceiling)", ixy < ceiling - CEILING_TOL,
                               f"IXY {ixy:.3f} vs ceiling {ceiling:.3f} nats")])
 
 
-def rule_rate_rises(lr_at_change, lr_max_after, *, ixy: float, ceiling: float) -> V.Decision:
+def rule_rate_rises(lr_at_change, lr_max_after, *, ixy: float, ceiling: float) -> verdicts.Decision:
     """Figure 5: "the LR rises after the batch-size increase" — per seed, the highest rate after the change
     minus the rate at it; one-sample t interval above 0. Inconclusive when IXY sits at KSG's ceiling: then
     IHYLL < IXY always, and the value-only branch raises the rate whatever the batch size did."""
-    return V.require(V.above(np.asarray(lr_max_after, float) - np.asarray(lr_at_change, float), 0.0, name="LR rise"),
-                     [V.check("the rate can fall (IXY below KSG's ceiling)", ixy < ceiling - CEILING_TOL,
-                              f"IXY {ixy:.3f} vs ceiling {ceiling:.3f} nats")])
+    rise = np.asarray(lr_max_after, float) - np.asarray(lr_at_change, float)
+    return verdicts.require(verdicts.above(rise, 0.0, name="LR rise"),
+                            [verdicts.check("the rate can fall (IXY below KSG's ceiling)", ixy < ceiling - CEILING_TOL,
+                                            f"IXY {ixy:.3f} vs ceiling {ceiling:.3f} nats")])
 
 
-def rule_layerwise(layerwise, fixed, *, layer_mi: dict, ceiling: float) -> V.Decision:
+def rule_layerwise(layerwise, fixed, *, layer_mi: dict, ceiling: float) -> verdicts.Decision:
     """Figure 6: layer-wise rates are "competitive" with the fixed rate — non-inferior within
     :data:`COMPETITIVE` points; inconclusive when a layer's I(H;Y), which drives its rate, sits at KSG's floor or
     ceiling (its rate then follows estimator noise)."""
-    return V.require(V.difference(layerwise, fixed, margin=-COMPETITIVE["mnist"], names=("layer-wise", "fixed")),
+    return verdicts.require(verdicts.difference(layerwise, fixed, margin=-COMPETITIVE["mnist"], names=("layer-wise", "fixed")),
                      [mostly_off(f"I(H;Y) of {k}", v, ceiling) for k, v in layer_mi.items()])
 
 
-def mostly_off(name: str, values, ceiling: float) -> V.Precondition:
+def mostly_off(name: str, values, ceiling: float) -> verdicts.Precondition:
     """Most readings (epochs × seeds) of an MI series are off KSG's floor and ceiling (a mean can pass while
     half the readings sit at the floor)."""
     v = np.asarray(values, float)
     inside = float(np.mean((v > MI_FLOOR + CEILING_TOL) & (v < ceiling - CEILING_TOL))) if len(v) else 0.0
-    return V.check(f"{name} off the estimator's bounds", inside >= 0.5,
+    return verdicts.check(f"{name} off the estimator's bounds", inside >= 0.5,
                    f"{inside:.0%} of {len(v)} readings inside ({MI_FLOOR:g}, {ceiling:.3f}) ± {CEILING_TOL:g} nats")
+
+
+# --- Figures 3-4: the four runs, their table, figure and claims ------------------------------------------
+
+def four_configs(P, data: str, seeds) -> dict:
+    """Figures 3 (MNIST) / 4 (CIFAR-10): {(label, seed): config} of the paper's four runs and the fixed-rate
+    sweep (:func:`schedules`), every one over ``seeds``; the MI-driven runs train the profile's
+    ``dynamic_epochs`` where it sets them (the paper: CIFAR-10's policies 50 epochs, its fixed and warm-up 200)."""
+    configs = {}
+    for label, (lr, schedule) in schedules(data).items():
+        dynamic = schedule is not None and schedule["name"] == "mi"
+        epochs = P.settings[data].get("dynamic_epochs") if dynamic else None
+        for s in seeds:
+            configs[label, s] = config(P, data=data, lr=lr, schedule=schedule, seed=s, epochs=epochs)
+    return configs
+
+
+def run_four(P, data: str, seeds) -> dict:
+    """The runs of :func:`four_configs`, trained (or read from the run store): {(label, seed): History}."""
+    return experiment.run_many(four_configs(P, data, seeds), device=P.device, label=data)
+
+
+def four_runs_figure(P, data: str, runs: dict, item: str):
+    """Figures 3-4's panels, one row per run: lr, test accuracy and IHYLL against the epoch, and test accuracy
+    against IHYLL; the title gives the tiled IXY of the first seed's fixed run."""
+    ixy = runs["fixed", P.seeds[0]].epochs[0]["IXY"]
+    return plots.panel_grid(frame(runs), panels=[("epoch", "lr"), ("epoch", "test_acc"), ("epoch", "IHYLL"),
+                                                 ("IHYLL", "test_acc")], row="run",
+                            title=f"{item}: {data} ({P.profile} profile; IXY tiled = {ixy:.2f} nats)")
+
+
+def four_runs_claims(claims, data: str, runs: dict, item: str) -> None:
+    """Figures 3-4's claims (rules :func:`rule_ends_as_high`, :func:`rule_sooner`, :func:`rule_beats`): policy 2
+    ends at least as high as, and reaches the end accuracy sooner than, the paper's fixed 0.01 (if rate-matched)
+    and the best swept fixed rate (if the sweep brackets policy 2's rate); policy 2 beats policy 1 (if the two
+    are rate-matched)."""
+    p2, p1 = accs(runs, "policy 2"), accs(runs, "policy 1")
+    tuned = tuned_fixed(runs)
+    paper = PAPER[data]
+    for base, pre, edge in (("fixed", [rate_matched(runs, "policy 2", "fixed")], []),
+                            (tuned, [sweep_brackets(runs, "policy 2")], [tuned_inside(runs)])):
+        target = ends_by_seed(runs, base)
+        ok = [trained(runs, ("policy 2", base)), *pre]
+        what = "the paper's fixed 0.01" if base == "fixed" else f"the best swept fixed rate ({tuned})"
+        claims.add(item, f"{data}: policy 2 ends at least as high as {what}",
+                   rule_ends_as_high(p2, accs(runs, base), data=data, preconditions=ok, if_not_refuted=edge),
+                   rule=f"Welch interval of policy 2 − {base} end acc above −{COMPETITIVE[data]} points",
+                   paper=f"policy 2 {paper['policy 2'][0]} vs fixed {paper['fixed'][0]}",
+                   ours=f"policy 2 {report.mean_std(p2)} vs {base} {report.mean_std(accs(runs, base))}")
+        claims.add(item, f"{data}: policy 2 reaches the end accuracy of {what} sooner than it does",
+                   rule_sooner(epochs_to(runs, "policy 2", target), epochs_to(runs, base, target),
+                               preconditions=[*ok, *edge, plateaued(runs, base)]),
+                   rule=f"Welch interval of the first epoch reaching {base}'s end acc, {base} − policy 2, above 0",
+                   paper=f"policy 2: {paper['policy 2'][2]}; fixed: {paper['fixed'][2]}",
+                   ours=f"epochs: policy 2 {report.mean_std(epochs_to(runs, 'policy 2', target), 1)}, "
+                        f"{base} {report.mean_std(epochs_to(runs, base, target), 1)}")
+    claims.add(item, f"{data}: policy 2 (value and change) beats policy 1 (change only)",
+               rule_beats(p2, p1, names=("policy 2", "policy 1"), preconditions=[
+                   trained(runs, ("policy 1", "policy 2")), rate_matched(runs, "policy 2", "policy 1")]),
+               rule=f"Welch interval of policy 2 − policy 1 end acc above 0; their mean rates within {RATE_MATCH:g}×",
+               paper=f"policy 2 {paper['policy 2'][0]} vs policy 1 {paper['policy 1'][0]}",
+               ours=f"policy 2 {report.mean_std(p2)} vs policy 1 {report.mean_std(p1)}")
+
+
+def four_runs_items(P, claims, data: str, runs: dict, item: str) -> pd.DataFrame:
+    """Figure 3 or 4 from its runs: the results table (saved and returned), the figure (saved) and the claims."""
+    table = results_table(P, data, runs, ends_by_seed(runs, "fixed"))
+    report.save_table(table, P.chapter, item)
+    report.save_figure(four_runs_figure(P, data, runs, item), P.chapter, item)
+    four_runs_claims(claims, data, runs, item)
+    return table

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lib import experiment, report, train
-from lib import verdicts as V
-from lib.measure import complexity as cx
+from lib import experiment, report, train, verdicts
+from lib.measure import complexity
 from lib.models import MODELS
 from lib.models.resmlp import resmlp
 
@@ -153,7 +152,7 @@ A_MOVED = 1.0            # Figures 2–3 read what training wrote into A: ‖A �
 
 def complexity_row(config: str, options: dict, image_size: int = 224) -> dict:
     m = resmlp(config, **options)
-    return {"params_M": cx.params(m) / 1e6, "GFLOPs": cx.flops(m, image_size) / 1e9}
+    return {"params_M": complexity.params(m) / 1e6, "GFLOPs": complexity.flops(m, image_size) / 1e9}
 
 
 def complexity_table() -> pd.DataFrame:
@@ -166,13 +165,25 @@ def complexity_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def by_variant(table: pd.DataFrame, column: str) -> dict:
+    """One column of :func:`complexity_table` as {variant: value}: the per-row counts the rules take."""
+    return dict(zip(table["variant"], table[column]))
+
+
+def largest_gap(table: pd.DataFrame, quantity: str) -> str:
+    """The :func:`complexity_table` row furthest from the paper in ``quantity`` ("params (M)" or "GFLOPs"):
+    largest |ours − paper|, as the claim's text."""
+    r = table.loc[(table[f"ours {quantity}"] - table[f"paper {quantity}"]).abs().idxmax()]
+    return f"largest |Δ|: {r['variant']}, {r[f'ours {quantity}']:.3f} vs {r[f'paper {quantity}']}"
+
+
 def throughput_repeats(device: str, *, batch: int = 32, iters: int = 10,
                        repeats: int = THROUGHPUT_REPEATS) -> pd.DataFrame:
     """Table 1's throughput of S12 and S24 at 224×224, timed ``repeats`` times with the two models
     interleaved (a drift of the machine then hits both): one row per (repeat, model)."""
     models = {name: resmlp(name) for name in PAPER_T1}
     return pd.DataFrame([{"repeat": r, "model": f"ResMLP-{name}",
-                          **cx.throughput(m, image_size=224, batch=batch, device=device, iters=iters)}
+                          **complexity.throughput(m, image_size=224, batch=batch, device=device, iters=iters)}
                          for r in range(repeats) for name, m in models.items()])
 
 
@@ -183,8 +194,8 @@ def table1(timings: pd.DataFrame) -> pd.DataFrame:
     for name, paper in PAPER_T1.items():
         m, t = resmlp(name), timings[timings["model"] == f"ResMLP-{name}"]
         rows.append({"model": f"ResMLP-{name}", "paper params (M)": paper["params"],
-                     "ours params (M)": round(cx.params(m) / 1e6, 2), "paper GFLOPs": paper["flops"],
-                     "ours GFLOPs": round(cx.flops(m) / 1e9, 3), "paper im/s (V100)": paper["images_per_s"],
+                     "ours params (M)": round(complexity.params(m) / 1e6, 2), "paper GFLOPs": paper["flops"],
+                     "ours GFLOPs": round(complexity.flops(m) / 1e9, 3), "paper im/s (V100)": paper["images_per_s"],
                      "ours im/s": report.mean_std(t["images_per_s"], 1), "paper peak MB (V100)": paper["peak_memory_mb"],
                      "ours peak MB": round(t["peak_memory_mb"].mean(), 1), "repeats": len(t)})
     return pd.DataFrame(rows)
@@ -220,11 +231,6 @@ def run(P, cfg: dict, label: str):
     return experiment.run_classifier(cfg, device=P.device, label=label)
 
 
-def final(h) -> float:
-    """Test accuracy at the end of training (the paper reports the final model)."""
-    return h.epochs[-1]["test_acc"] if h.epochs else float("nan")
-
-
 def ablation_table(acc: dict, base: str = "linear (baseline)") -> pd.DataFrame:
     """Per ablation: ours (final CIFAR-10 acc, mean ± std over seeds), our change vs the baseline and the
     paper's change on ImageNet (for "patch ×2 (larger)": the sign the paper's S12/8 row predicts)."""
@@ -234,6 +240,57 @@ def ablation_table(acc: dict, base: str = "linear (baseline)") -> pd.DataFrame:
         pd_ = None if paper_variant is None else sign * paper_delta(paper_variant)
         rows.append({"variant": label, "ours acc": report.mean_std(acc[label]), "ours Δ": round(delta, 2),
                      "paper Δ (ImageNet)": "—" if pd_ is None else pd_, "seeds": len(acc[label])})
+    return pd.DataFrame(rows)
+
+def ablation_deltas(table: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """Table 3's ablation figure in long format: each :func:`ablation_table` row's Δ (points vs the baseline)
+    once as ours and, where the paper has a row, once as the paper's ImageNet Δ (column ``source``)."""
+    ours = table.assign(Δ=table["ours Δ"], source=f"ours (CIFAR-10, {profile})")
+    theirs = table[table["paper Δ (ImageNet)"] != "—"]
+    theirs = theirs.assign(Δ=theirs["paper Δ (ImageNet)"].astype(float), source="paper (ImageNet)")
+    return pd.concat([ours, theirs])
+
+
+def ablation_preconditions(runs: dict, seeds, labels) -> list[verdicts.Precondition]:
+    """The preconditions of a claim comparing the ablations ``labels`` (``runs``: {(label, seed): History}):
+    every run trained (:func:`runs_trained`) and each variant's seeds distinct runs (:func:`seeds_distinct`)."""
+    return [runs_trained({f"{k}, seed {s}": runs[k, s] for k in labels for s in seeds}),
+            seeds_distinct({k: [runs[k, s] for s in seeds] for k in labels})]
+
+
+def accuracies_text(acc: dict, labels) -> str:
+    """A claim's "ours": ``"label mean ± std; …"`` over seeds for each of ``labels`` (``acc``: {label: [acc]})."""
+    return "; ".join(f"{k} {report.mean_std(acc[k])}" for k in labels)
+
+
+def paper_vs_baseline(variant: str) -> str:
+    """A claim's "paper": the ImageNet top-1 of a Table 3 row against its baseline's, ``"77.7 vs 76.6"``."""
+    row = paper_row(variant)
+    return f"{row[6]} vs {paper_row(row[2])[6]}"
+
+
+def by_recipe(runs: dict) -> dict[str, dict]:
+    """The training block's runs {(recipe, seed): History} regrouped as {recipe: {seed: History}}."""
+    out = {}
+    for (name, s), h in runs.items():
+        out.setdefault(name, {})[s] = h
+    return out
+
+
+def recipes_trained(rec: dict, names) -> verdicts.Precondition:
+    """Every seed's run of the recipes ``names`` trained (``rec``: {recipe: {seed: History}}, :func:`runs_trained`)."""
+    return runs_trained({f"{n}, seed {s}": h for n in names for s, h in rec[n].items()})
+
+
+def training_table(rec: dict, teacher, profile: str) -> pd.DataFrame:
+    """Table 3's training block: per recipe its epochs, the paper's ImageNet top-1 (S12) and ours (final
+    CIFAR-10 accuracy, mean ± std over seeds), then the convnet teacher's row."""
+    paper = dict(zip(("modern", "old_fashioned", "distillation"), PAPER_TRAINING.values()))
+    rows = [{"recipe": n, "epochs": len(next(iter(hs.values())).epochs), "paper (ImageNet, S12)": paper.get(n, "—"),
+             f"ours ({profile})": report.mean_std([h.last() for h in hs.values()]), "seeds": len(hs)}
+            for n, hs in rec.items()]
+    rows.append({"recipe": "teacher (convnet)", "epochs": len(teacher.epochs), "paper (ImageNet, S12)": "—",
+                 f"ours ({profile})": report.mean_std([teacher.last()]), "seeds": 1})
     return pd.DataFrame(rows)
 
 # ---- the cross-patch weights (Figures 2 and 3) ----
@@ -276,6 +333,13 @@ def locality(model, layer: int) -> tuple[float, float]:
     return float(np.mean(shares)), 9 / n ** 2
 
 
+def locality_frame(models: dict) -> pd.DataFrame:
+    """Figure 2's locality of every layer's A per seed (``models``: {seed: trained ResMLP}): one row per
+    (seed, layer) with its 3×3-neighbourhood "local share" and the "uniform" share (:func:`locality`)."""
+    return pd.DataFrame([{"seed": s, "layer": i + 1, "local share": locality(m, i)[0], "uniform": locality(m, i)[1]}
+                         for s, m in models.items() for i in range(len(m.blocks))])
+
+
 def initial_model(cfg: dict) -> torch.nn.Module:
     """The untrained model of a run: seeded and built as :func:`lib.experiment.build` builds it."""
     train.seed_everything(cfg["seed"])
@@ -300,12 +364,12 @@ def sparsity_arrays(sp: pd.DataFrame) -> dict[str, np.ndarray]:
 
 # ---- preconditions (computed from the runs) ----
 
-def runs_trained(histories: dict) -> V.Precondition:
+def runs_trained(histories: dict) -> verdicts.Precondition:
     """Every compared run trained: training loss fell ≥ 10% and final test accuracy ≥ chance + 5 points."""
-    return V.all_trained(histories, chance=CHANCE)
+    return verdicts.all_trained(histories, chance=CHANCE)
 
 
-def seeds_distinct(histories: dict[str, list]) -> V.Precondition:
+def seeds_distinct(histories: dict[str, list]) -> verdicts.Precondition:
     """Each variant's seeds are different runs: no two seeds of one variant have the same per-epoch training
     loss and test accuracy (identical ones mean the seed never reached the run, or one run was reused)."""
     same = []
@@ -313,123 +377,124 @@ def seeds_distinct(histories: dict[str, list]) -> V.Precondition:
         curves = [tuple((e.get("train_loss"), e.get("test_acc")) for e in h.epochs) for h in hs]
         if len(set(curves)) < len(curves):
             same.append(label)
-    return V.check("seeds give different runs", not same,
+    return verdicts.check("seeds give different runs", not same,
                    f"identical histories across seeds: {', '.join(same)}" if same else f"{len(histories)} variants")
 
 
-def sgd_tuned(lr: float, sweep: dict | None = None) -> V.Precondition:
+def sgd_tuned(lr: float, sweep: dict | None = None) -> verdicts.Precondition:
     """The old-fashioned recipe's SGD rate was tuned at this scale: ``sweep`` ({lr: [final acc per seed]}) has
     ``lr`` as its best rate, not at either end of the sweep. Without a sweep the precondition fails."""
     if not sweep:
-        return V.check("SGD rate tuned at this scale", False, f"no SGD learning-rate sweep here: lr = {lr:g} is "
+        return verdicts.check("SGD rate tuned at this scale", False, f"no SGD learning-rate sweep here: lr = {lr:g} is "
                        "ResNet's 0.1 per 256 images, never tuned at this scale")
     rates = sorted(sweep)
     best = max(rates, key=lambda r: np.mean(sweep[r]))
     inside = best not in (rates[0], rates[-1])
-    return V.check("SGD rate tuned at this scale", best == lr and inside,
+    return verdicts.check("SGD rate tuned at this scale", best == lr and inside,
                    f"best of {', '.join(f'{r:g}' for r in rates)}: {best:g} (used {lr:g})")
 
 
-def teacher_better(teacher_acc: float, student_accs) -> V.Precondition:
+def teacher_better(teacher_acc: float, student_accs) -> verdicts.Precondition:
     """Distillation can help only from a better teacher (DeiT's premise; the paper's RegNetY-16GF 82.9 vs
     ResMLP-S12 76.6): the teacher's accuracy exceeds the undistilled student's mean."""
     m = float(np.mean(student_accs))
-    return V.check("teacher better than the student", teacher_acc > m, f"teacher {teacher_acc:.2f} vs student {m:.2f}")
+    return verdicts.check("teacher better than the student", teacher_acc > m, f"teacher {teacher_acc:.2f} vs student {m:.2f}")
 
 
-def a_learned(moved) -> V.Precondition:
+def a_learned(moved) -> verdicts.Precondition:
     """The analysed A is what training wrote into it: ‖A − A₀‖ / ‖A₀‖ ≥ :data:`A_MOVED` for every
     (seed, layer) analysed — after a few hundred steps A can still be mostly its random start."""
     low = min(moved, default=math.nan)
-    return V.check("A trained away from its initialisation", bool(low >= A_MOVED),
+    return verdicts.check("A trained away from its initialisation", bool(low >= A_MOVED),
                    f"smallest ‖A − A₀‖/‖A₀‖ = {low:.2f} over {len(moved)} (needs ≥ {A_MOVED:g})")
 
 
 # ---- the rules (numbers in, Decision out) ----
 
-def _counts(ours: dict, paper: dict, *, atol: float, rtol: float = 0.0, why: str) -> V.Decision:
-    return V.combine([V.exact(ours[k], paper[k], atol=atol, rtol=rtol, why=why) for k in paper], names=list(paper))
+def _counts(ours: dict, paper: dict, *, atol: float, rtol: float = 0.0, why: str) -> verdicts.Decision:
+    return verdicts.combine([verdicts.exact(ours[k], paper[k], atol=atol, rtol=rtol, why=why) for k in paper], names=list(paper))
 
 
-def rule_params(ours: dict, paper: dict, *, atol: float = PARAMS_ATOL) -> V.Decision:
+def rule_params(ours: dict, paper: dict, *, atol: float = PARAMS_ATOL) -> verdicts.Decision:
     """Parameter counts (M) per model equal the paper's to its printed precision (Tables 1 and 3)."""
     return _counts(ours, paper, atol=atol, why="the paper's printed precision")
 
 
-def rule_flops(ours: dict, paper: dict) -> V.Decision:
+def rule_flops(ours: dict, paper: dict) -> verdicts.Decision:
     """FLOP counts (G multiply-adds at 224×224) per model within ±0.05 + 1% of the paper's (Tables 1 and 3):
     its printed decimal and the element-wise operations our counter skips (:data:`FLOPS_RTOL`)."""
     return _counts(ours, paper, atol=FLOPS_ATOL, rtol=FLOPS_RTOL,
                    why="printed decimal; counter skips element-wise ops (≈0.5%), allowed 1%")
 
 
-def rule_table1_complexity(params: dict, flops: dict) -> V.Decision:
+def rule_table1_complexity(params: dict, flops: dict) -> verdicts.Decision:
     """Table 1: ResMLP-S12 / S24 have 15M / 30M parameters (printed as integers) and 3.0 / 6.0 GFLOPs."""
     paper = lambda key: {k: v[key] for k, v in PAPER_T1.items()}
-    return V.combine([rule_params(params, paper("params"), atol=PARAMS_ATOL_T1), rule_flops(flops, paper("flops"))],
+    return verdicts.combine([rule_params(params, paper("params"), atol=PARAMS_ATOL_T1), rule_flops(flops, paper("flops"))],
                      names=["parameters", "FLOPs"])
 
 
-def rule_throughput_ratio(s12_img_s, s24_img_s, quiet: V.Precondition) -> V.Decision:
+def rule_throughput_ratio(s12_img_s, s24_img_s, quiet: verdicts.Precondition) -> verdicts.Decision:
     """Table 1: S24 runs at about half S12's throughput (V100 1415.1 / 715.4 = 1.98): the bootstrap interval
     of mean(S12 im/s) / mean(S24 im/s) over interleaved repeats inside :data:`THROUGHPUT_BAND`; timed on an
     otherwise idle machine."""
-    return V.require(V.ratio(s12_img_s, s24_img_s, band=THROUGHPUT_BAND), [quiet])
+    return verdicts.require(verdicts.ratio(s12_img_s, s24_img_s, band=THROUGHPUT_BAND), [quiet])
 
 
-def rule_ablation_helps(variant, baseline, pre, *, names=("variant", "baseline")) -> V.Decision:
+def rule_ablation_helps(variant, baseline, pre, *, names=("variant", "baseline")) -> verdicts.Decision:
     """A Table 3 change improves top-1 (Aff → LayerNorm +1.1, average → Class-MLP +0.9, smaller patches:
     S12/8 +2.5): Welch's interval of mean(variant) − mean(baseline) lies above 0."""
-    return V.require(V.difference(variant, baseline, names=names), pre)
+    return verdicts.require(verdicts.difference(variant, baseline, names=names), pre)
 
 
-def rule_none_lowest(acc: dict, pre, *, none: str = "linear → none") -> V.Decision:
+def rule_none_lowest(acc: dict, pre, *, none: str = "linear → none") -> verdicts.Decision:
     """Table 3 (linear → none, 56.5 against ≥ 76.3 for every other S12 row): removing patch communication
     gives the lowest accuracy — every other variant beats it (Welch, each pair; all must hold)."""
     others = [k for k in acc if k != none]
-    return V.require(V.combine([V.difference(acc[k], acc[none], names=(k, none)) for k in others], names=others), pre)
+    pairs = [verdicts.difference(acc[k], acc[none], names=(k, none)) for k in others]
+    return verdicts.require(verdicts.combine(pairs, names=others), pre)
 
 
 def rule_conv3x3_best(acc: dict, pre, *, conv: str = "linear → conv 3×3",
                       rivals=("linear (baseline)", "linear → conv 3×3 depth-wise",
-                              "linear → conv 3×3 depth-separable")) -> V.Decision:
+                              "linear → conv 3×3 depth-separable")) -> verdicts.Decision:
     """§3.3 / Table 3: of the linear layer and the 3×3 convolutions, "full 3×3 convolutions yield best results"
     (77.3 vs linear 76.6, depth-wise 76.3, depth-separable 77.0): conv 3×3 beats each (Welch, all must hold).
     The MLP row (77.3, a tie with conv 3×3) is not a convolution the sentence ranks, and is left out."""
-    return V.require(V.combine([V.difference(acc[conv], acc[r], names=(conv, r)) for r in rivals],
+    return verdicts.require(verdicts.combine([verdicts.difference(acc[conv], acc[r], names=(conv, r)) for r in rivals],
                                names=list(rivals)), pre)
 
 
-def rule_depthwise_like_linear(depthwise, linear, pre) -> V.Decision:
+def rule_depthwise_like_linear(depthwise, linear, pre) -> verdicts.Decision:
     """§3.3 / Table 3: a 3×3 depth-wise convolution "yields similar performance" to the linear layer (76.3 vs
     76.6): equivalent within ±:data:`DEPTHWISE_MARGIN` points by two one-sided tests."""
-    return V.require(V.equivalent(depthwise, linear, margin=DEPTHWISE_MARGIN, names=("depth-wise", "linear")), pre)
+    return verdicts.require(verdicts.equivalent(depthwise, linear, margin=DEPTHWISE_MARGIN, names=("depth-wise", "linear")), pre)
 
 
-def rule_modern_beats_old(modern, old, pre) -> V.Decision:
+def rule_modern_beats_old(modern, old, pre) -> verdicts.Decision:
     """Table 3, training block: the modern (DeiT) recipe beats the old-fashioned ResNet one (76.6 vs 69.2,
     +7.4): Welch's interval of mean(modern) − mean(old-fashioned) lies above 0."""
-    return V.require(V.difference(modern, old, names=("modern", "old-fashioned")), pre)
+    return verdicts.require(verdicts.difference(modern, old, names=("modern", "old-fashioned")), pre)
 
 
-def rule_distillation_helps(distilled, modern, pre) -> V.Decision:
+def rule_distillation_helps(distilled, modern, pre) -> verdicts.Decision:
     """Table 3, training block: distillation from a convnet improves ResMLP-S12 (77.8 vs 76.6, +1.2): Welch's
     interval of mean(distilled) − mean(modern) lies above 0."""
-    return V.require(V.difference(distilled, modern, names=("distilled", "modern")), pre)
+    return verdicts.require(verdicts.difference(distilled, modern, names=("distilled", "modern")), pre)
 
 
-def rule_early_layers_local(shares, uniform: float, pre) -> V.Decision:
+def rule_early_layers_local(shares, uniform: float, pre) -> verdicts.Decision:
     """Figure 2: early cross-patch layers are convolution-like — per seed, layer 1's share of |A| on each
     patch's 3×3 neighbourhood over the share uniform weights put there; the one-sample interval of that ratio
     over seeds lies above :data:`LOCAL_RATIO`."""
     r = np.asarray(shares, float) / uniform
-    return V.require(V.above(r, LOCAL_RATIO, name="local share / uniform"), pre)
+    return verdicts.require(verdicts.above(r, LOCAL_RATIO, name="local share / uniform"), pre)
 
 
-def rule_a_sparser(a, b, c, pre) -> V.Decision:
+def rule_a_sparser(a, b, c, pre) -> verdicts.Decision:
     """Figure 3: the cross-patch matrices A are sparser than the MLP's B and C — per seed, the mean over layers
     of sparsity(A) − max(sparsity(B), sparsity(C)) (arrays of shape (seeds, layers)); the one-sample interval
     over seeds lies above 0."""
     a, b, c = (np.atleast_2d(np.asarray(x, float)) for x in (a, b, c))
     margin = (a - np.maximum(b, c)).mean(axis=1)                   # (seeds,)
-    return V.require(V.above(margin, 0.0, name="A − max(B, C)"), pre)
+    return verdicts.require(verdicts.above(margin, 0.0, name="A − max(B, C)"), pre)

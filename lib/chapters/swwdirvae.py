@@ -2,7 +2,7 @@
 its claims are decided with (kNN on latent codes, component collapse, t-SNE separation), and the rules.
 
 Every claim is decided by one ``rule_*`` function (numbers in, :class:`lib.verdicts.Decision` out), made
-inconclusive by the preconditions the notebook computes from its runs (``vaes_trained``, ``V.all_trained``,
+inconclusive by the preconditions the notebook computes from its runs (``vaes_trained``, ``verdicts.all_trained``,
 ``rate_matched``, ``gap_exists``, ``swept``).
 
 Paper: Giacometti, Terekhin, Taepov, Aksakal — *Advanced Topics in ML: Proposal* (2023). It cites Joo et al.'s
@@ -21,8 +21,7 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 
-from lib import experiment, loader
-from lib import verdicts as V
+from lib import experiment, loader, verdicts
 
 NOTEBOOK = "05_swwdirvae"
 ITEMS = ("table2", "fig2", "fig3", "table1", "sam", "proposal")
@@ -195,16 +194,55 @@ def knn_frame(rows: dict[tuple[str, int], dict[int, float]]) -> pd.DataFrame:
                          for (r, s), errs in rows.items() for k, e in errs.items()])
 
 
+
+# --- the notebook's tables and figures ------------------------------------------------------------------------
+
+def table2_paper_cell(representation: str, i: int) -> str:
+    """Table 2's printed cell (Joo et al.: kNN error, %, "mean ± std") for ``representation`` at the ``i``-th k of
+    :data:`KS`; "—" for a row the paper does not print (e.g. the sampled-z reading), no "± std" where it has none."""
+    if representation not in PAPER_TABLE2:
+        return "—"
+    means, sds = PAPER_TABLE2[representation]
+    return f"{means[i]:.2f}" + (f" ± {sds[i]:.2f}" if sds[i] else "")
+
+
+def proposal_model(beta: float) -> str:
+    """The proposal's model (Sect. 3.2) as the tables name it: β-SWWDirVAE with ``beta``, frozen, + EfficientNet + SAM."""
+    return f"β-SWWDirVAE (β = {beta}) + EfficientNet + SAM"
+
+
+def run_keys(models, data: str, seeds) -> list[tuple]:
+    """The run keys (model, data, seed) of ``models`` on ``data``, every seed of each in turn."""
+    return [(m, data, s) for m in models for s in seeds]
+
+
+def denormalize(images: torch.Tensor, mean, std) -> np.ndarray:
+    """Normalised images (N, C, H, W) back to pixels, x·std + mean per channel, clipped to [0, 1]: (N, H, W, C)."""
+    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in (mean, std))
+    return (images.cpu() * std + mean).clamp(0, 1).permute(0, 2, 3, 1).numpy()
+
+
+def latent_rgb(latent: torch.Tensor, size: int) -> np.ndarray:
+    """The proposal's latent "image" (N, C, h, w) as RGB pictures (N, size, size, 3): its first three channels
+    (one channel as gray when it has fewer than 3), each rescaled to [0, 1] per image, each pixel repeated to
+    ``size`` (nearest neighbour, ``size`` a multiple of h)."""
+    lat = latent.cpu()
+    lat = lat[:, :3] if lat.shape[1] >= 3 else lat[:, :1].expand(-1, 3, -1, -1)
+    lo, hi = lat.amin((2, 3), keepdim=True), lat.amax((2, 3), keepdim=True)
+    lat = (lat - lo) / (hi - lo + 1e-8)
+    factor = size // lat.shape[-1]
+    return np.kron(lat.permute(0, 2, 3, 1).numpy(), np.ones((factor, factor, 1)))
+
 # --- preconditions, computed from the runs --------------------------------------------------------------------
 
-def vaes_trained(runs: dict, *, min_drop: float = 0.1) -> V.Precondition:
+def vaes_trained(runs: dict, *, min_drop: float = 0.1) -> verdicts.Precondition:
     """Every unsupervised model of ``runs`` ({label: History}) trained: its loss (the negative ELBO, or the
     β-SWWDirVAE's objective; there is no accuracy to check) fell by ``min_drop`` from the first epoch to the last."""
-    checks = {str(k): V.trained(str(k), h.epochs[0]["train_loss"], h.epochs[-1]["train_loss"], min_drop=min_drop)
-              if h.epochs else V.check(f"{k} trained", False, "no epochs") for k, h in runs.items()}
+    checks = {str(k): verdicts.trained(str(k), h.epochs[0]["train_loss"], h.last("train_loss"), min_drop=min_drop)
+              if h.epochs else verdicts.check(f"{k} trained", False, "no epochs") for k, h in runs.items()}
     failed = {k: p for k, p in checks.items() if not p.met}
     detail = "; ".join(f"{k}: {p.detail}" for k, p in failed.items()) or f"all {len(checks)} models"
-    return V.check("every compared model trained", not failed and bool(checks), detail)
+    return verdicts.check("every compared model trained", not failed and bool(checks), detail)
 
 
 def _recipe(c: dict) -> tuple:
@@ -212,27 +250,28 @@ def _recipe(c: dict) -> tuple:
     return sorted(opt.items()), c["schedule"], c["epochs"], c["batch"], c["n_train"]
 
 
-def rate_matched(configs) -> V.Precondition:
+def rate_matched(configs) -> verdicts.Precondition:
     """The compared runs share the base optimizer (rate, momentum, weight decay), schedule, epochs, batch and
     training-set size: each arm is the other's rate-matched control (no rate was tuned per arm here)."""
     recipes = [_recipe(c) for c in configs]
     same = all(r == recipes[0] for r in recipes)
     if not (same and recipes):
-        return V.check("rate-matched control", False, f"{len({repr(r) for r in recipes})} recipes among {len(recipes)} runs")
+        return verdicts.check("rate-matched control", False,
+                              f"{len({repr(r) for r in recipes})} recipes among {len(recipes)} runs")
     opt, schedule, epochs, batch, n_train = recipes[0]
-    return V.check("rate-matched control", True, f"{len(recipes)} runs: {dict(opt)}, {schedule}, {epochs} epochs, "
-                   f"batch {batch}, {n_train or 'all'} images")
+    return verdicts.check("rate-matched control", True, f"{len(recipes)} runs: {dict(opt)}, {schedule}, {epochs} epochs, "
+                          f"batch {batch}, {n_train or 'all'} images")
 
 
-def compared(runs: dict, configs: dict, keys, *, chance: float) -> list[V.Precondition]:
+def compared(runs: dict, configs: dict, keys, *, chance: float) -> list[verdicts.Precondition]:
     """A comparison's usual preconditions over the runs ``keys`` (of ``runs`` {key: History} and ``configs``):
     every one trained (:func:`lib.verdicts.all_trained`, ``chance`` in %) and they are rate-matched."""
     keys = list(keys)
-    return [V.all_trained({", ".join(map(str, k)): runs[k] for k in keys}, chance=chance),
+    return [verdicts.all_trained({", ".join(map(str, k)): runs[k] for k in keys}, chance=chance),
             rate_matched([configs[k] for k in keys])]
 
 
-def sam_preconditions(runs: dict, configs: dict, sam_keys, base_keys, *, chance: float) -> list[V.Precondition]:
+def sam_preconditions(runs: dict, configs: dict, sam_keys, base_keys, *, chance: float) -> list[verdicts.Precondition]:
     """SAM against its base optimizer: :func:`compared`, a train-test gap in the base runs (:func:`gap_exists`)
     and ρ tuned at this scale (:func:`swept` over the SAM runs' ρ)."""
     sam_keys, base_keys = list(sam_keys), list(base_keys)
@@ -240,25 +279,25 @@ def sam_preconditions(runs: dict, configs: dict, sam_keys, base_keys, *, chance:
         gap_exists({k: runs[k] for k in base_keys}), swept("ρ", [configs[k]["optimizer"]["rho"] for k in sam_keys])]
 
 
-def gap_exists(runs: dict, *, min_gap: float = GAP_MIN) -> V.Precondition:
+def gap_exists(runs: dict, *, min_gap: float = GAP_MIN) -> verdicts.Precondition:
     """SAM closes a generalisation gap (Foret et al.'s bound, the proposal's Eq. 9): the base optimizer's runs
     ({label: History}) end with training accuracy above test accuracy by ≥ ``min_gap`` points (mean over seeds)."""
-    gaps = [h.epochs[-1]["train_acc"] - h.epochs[-1]["test_acc"] for h in runs.values() if h.epochs]
+    gaps = [h.last("train_acc") - h.last("test_acc") for h in runs.values() if h.epochs]
     gap = float(np.mean(gaps)) if gaps else math.nan
-    return V.check("a train-test gap for SAM to close", bool(gap >= min_gap),
-                   f"train − test accuracy {gap:+.2f} points over {len(gaps)} runs (needs ≥ {min_gap:g})")
+    return verdicts.check("a train-test gap for SAM to close", bool(gap >= min_gap),
+                          f"train − test accuracy {gap:+.2f} points over {len(gaps)} runs (needs ≥ {min_gap:g})")
 
 
-def swept(name: str, values) -> V.Precondition:
+def swept(name: str, values) -> verdicts.Precondition:
     """``name`` was tuned at this scale: the runs tried more than one value of it."""
     values = sorted(set(values))
-    return V.check(f"{name} tuned at this scale", len(values) > 1,
-                   f"{name} ∈ {values}" + ("" if len(values) > 1 else ": one value, not swept here"))
+    return verdicts.check(f"{name} tuned at this scale", len(values) > 1,
+                          f"{name} ∈ {values}" + ("" if len(values) > 1 else ": one value, not swept here"))
 
 
 # --- the rules ------------------------------------------------------------------------------------------------
 
-def some(decisions, *, names) -> V.Decision:
+def some(decisions, *, names) -> verdicts.Decision:
     """A claim over alternatives ("for some β"), the dual of :func:`lib.verdicts.combine`: some case holds →
     holds (naming it); every case refuted → refuted; otherwise undecided (naming the undecided cases)."""
     decisions, names = list(decisions), list(names)
@@ -267,88 +306,88 @@ def some(decisions, *, names) -> V.Decision:
     if held:
         return replace(held[0][1], n=n, preconditions=pre, reason=f"{held[0][0]}: {held[0][1].reason}")
     if decisions and all(d.holds is False for d in decisions):
-        return V.combine(decisions, names=names)
+        return verdicts.combine(decisions, names=names)
     open_ = [(nm, d) for nm, d in zip(names, decisions) if d.holds is None]
-    out = V.combine([d for _, d in open_], names=[nm for nm, _ in open_])
+    out = verdicts.combine([d for _, d in open_], names=[nm for nm, _ in open_])
     return replace(out, n=n, preconditions=pre)
 
 
-def rule_knn_lower(gvae: dict, dirvae: dict, pre=()) -> V.Decision:
+def rule_knn_lower(gvae: dict, dirvae: dict, pre=()) -> verdicts.Decision:
     """Table 2 (Joo et al.): DirVAE's latent codes give a lower kNN error than GVAE's at k = 3, 5 and 10 — at every
     k, Welch's interval of GVAE − DirVAE (error, %, over seeds) lies above 0. ``gvae``, ``dirvae``: {k: errors}."""
-    per_k = [V.difference(gvae[k], dirvae[k], names=("GVAE", "DirVAE")) for k in KS]
-    return V.require(V.combine(per_k, names=[f"k = {k}" for k in KS]), pre)
+    per_k = [verdicts.difference(gvae[k], dirvae[k], names=("GVAE", "DirVAE")) for k in KS]
+    return verdicts.require(verdicts.combine(per_k, names=[f"k = {k}" for k in KS]), pre)
 
 
-def rule_knn_ratio(gvae: dict, dirvae: dict, pre=()) -> V.Decision:
+def rule_knn_ratio(gvae: dict, dirvae: dict, pre=()) -> verdicts.Decision:
     """The proposal on Table 2: DirVAE "outperforms traditional VAEs by factor of roughly 4 to 5-fold" — at every k,
     the bootstrap interval of mean GVAE error / mean DirVAE error inside :data:`RATIO_BAND`."""
-    per_k = [V.ratio(gvae[k], dirvae[k], band=RATIO_BAND) for k in KS]
-    return V.require(V.combine(per_k, names=[f"k = {k}" for k in KS]), pre)
+    per_k = [verdicts.ratio(gvae[k], dirvae[k], band=RATIO_BAND) for k in KS]
+    return verdicts.require(verdicts.combine(per_k, names=[f"k = {k}" for k in KS]), pre)
 
 
-def rule_pixels_beat_codes(codes: dict, raw: dict, pre=()) -> V.Decision:
+def rule_pixels_beat_codes(codes: dict, raw: dict, pre=()) -> verdicts.Decision:
     """Table 2's last row: kNN on the raw pixels beats every VAE's codes at every k — each VAE's mean error (the
     one-sample t interval over seeds) above the pixels' (one value: the pixel kNN has no seed). ``codes``:
     {VAE: {k: errors}}, ``raw``: {k: error}."""
-    cases = {f"{m}, k = {k}": V.above(errs[k], raw[k], name=f"{m} error") for m, errs in codes.items() for k in KS}
-    return V.require(V.combine(cases.values(), names=cases), pre)
+    cases = {f"{m}, k = {k}": verdicts.above(errs[k], raw[k], name=f"{m} error") for m, errs in codes.items() for k in KS}
+    return verdicts.require(verdicts.combine(cases.values(), names=cases), pre)
 
 
-def rule_collapse(gvae_share, dirvae_share, pre=()) -> V.Decision:
+def rule_collapse(gvae_share, dirvae_share, pre=()) -> verdicts.Decision:
     """Figure 2 (Joo et al.): GVAE suffers component collapsing, DirVAE does not — GVAE's collapsed share of the
     latent dimensions above :data:`COLLAPSE_SHARE`, and DirVAE's active share (1 − collapsed) above
     1 − :data:`COLLAPSE_SHARE` (one-sample t intervals over seeds)."""
     active = [1.0 - s for s in np.atleast_1d(dirvae_share)]
-    return V.require(V.combine([V.above(gvae_share, COLLAPSE_SHARE, name="GVAE collapsed share"),
-                                V.above(active, 1.0 - COLLAPSE_SHARE, name="DirVAE active share")],
-                               names=["GVAE collapses", "DirVAE does not"]), pre)
+    return verdicts.require(verdicts.combine([verdicts.above(gvae_share, COLLAPSE_SHARE, name="GVAE collapsed share"),
+                                              verdicts.above(active, 1.0 - COLLAPSE_SHARE, name="DirVAE active share")],
+                                             names=["GVAE collapses", "DirVAE does not"]), pre)
 
 
-def rule_separation(dirvae, gvae, pixels: float, pre=()) -> V.Decision:
+def rule_separation(dirvae, gvae, pixels: float, pre=()) -> verdicts.Decision:
     """Figure 3 (Joo et al.): DirVAE's latent space separates the digits better than GVAE's and than t-SNE of the
     pixels — the silhouette of the classes in the 2-D t-SNE: Welch's interval of DirVAE − GVAE above 0, and
     DirVAE's mean above the pixels' (one t-SNE of the pixels: one value)."""
-    return V.require(V.combine([V.difference(dirvae, gvae, names=("DirVAE", "GVAE")),
-                                V.above(dirvae, pixels, name="DirVAE silhouette")],
-                               names=["vs GVAE", "vs pixels"]), pre)
+    return verdicts.require(verdicts.combine([verdicts.difference(dirvae, gvae, names=("DirVAE", "GVAE")),
+                                              verdicts.above(dirvae, pixels, name="DirVAE silhouette")],
+                                             names=["vs GVAE", "vs pixels"]), pre)
 
 
-def rule_decoder_improves(swwae, convnet, pre=()) -> V.Decision:
+def rule_decoder_improves(swwae, convnet, pre=()) -> verdicts.Decision:
     """Table 1 (Zhao et al.): the SWWAE (λ_L2rec = 1, λ_L2M = 0.2, Eq. 3) beats the convnet of the same
     configuration — Welch's interval of the test-accuracy difference (points) above 0."""
-    return V.require(V.difference(swwae, convnet, names=("SWWAE", "convnet")), pre)
+    return verdicts.require(verdicts.difference(swwae, convnet, names=("SWWAE", "convnet")), pre)
 
 
-def rule_sam_lowers_error(sam, base, pre=()) -> V.Decision:
+def rule_sam_lowers_error(sam, base, pre=()) -> verdicts.Decision:
     """Figure 4(a) (Foret et al.): SAM lowers the test error of the same model and budget in epochs — Welch's
     interval of SAM − base-optimizer test accuracy (points) above 0."""
-    return V.require(V.difference(sam, base, names=("SAM", "SGD")), pre)
+    return verdicts.require(verdicts.difference(sam, base, names=("SAM", "SGD")), pre)
 
 
-def rule_proposal_beats(by_beta: dict, base, pre: dict | None = None) -> V.Decision:
+def rule_proposal_beats(by_beta: dict, base, pre: dict | None = None) -> verdicts.Decision:
     """The hypothesis (Sect. 3.2): β-SWWDirVAE + EfficientNet + SAM beats EfficientNet + SAM — for some β of the
     sweep Welch's interval of the test-accuracy difference lies above 0 (holds), for every β below 0 (refuted);
     Bonferroni over the β's. ``by_beta``: {β: accuracies}; ``pre``: {β: that comparison's preconditions}."""
-    level = 1 - (1 - V.LEVEL) / len(by_beta)
-    cases = {b: V.require(V.difference(v, base, level=level, names=(f"β = {b:g}", "EfficientNet + SAM")),
-                          (pre or {}).get(b, ())) for b, v in by_beta.items()}
+    level = 1 - (1 - verdicts.LEVEL) / len(by_beta)
+    cases = {b: verdicts.require(verdicts.difference(v, base, level=level, names=(f"β = {b:g}", "EfficientNet + SAM")),
+                                 (pre or {}).get(b, ())) for b, v in by_beta.items()}
     return some(cases.values(), names=[f"β = {b:g}" for b in cases])
 
 
-def rule_larger_beta(hi, lo, pre=()) -> V.Decision:
+def rule_larger_beta(hi, lo, pre=()) -> verdicts.Decision:
     """Sect. 2.3 (Higgins et al.'s β-VAE, β > 1 beats β = 1) as the proposal uses it — a better latent for
     classification: Welch's interval of EfficientNet's test accuracy on the larger β's latent minus the smaller's,
     above 0."""
-    return V.require(V.difference(hi, lo, names=("larger β", "smaller β")), pre)
+    return verdicts.require(verdicts.difference(hi, lo, names=("larger β", "smaller β")), pre)
 
 
-def rule_latent_premise(latent: dict, pixels: float, pre: dict | None = None) -> V.Decision:
+def rule_latent_premise(latent: dict, pixels: float, pre: dict | None = None) -> verdicts.Decision:
     """Sect. 3.2's premise: the latent "contains better information than the raw input" — for some β, the kNN
     (k = 5) error on the latent codes is below the pixels': the one-sample t interval over encoder seeds of
     pixels' − latent's error above 0 (Bonferroni over the β's). ``latent``: {β: errors over encoder seeds}."""
-    level = 1 - (1 - V.LEVEL) / len(latent)
-    cases = {b: V.require(V.above([pixels - e for e in np.atleast_1d(errs)], 0.0, level=level,
-                                  name=f"pixels' − latent's error (β = {b:g})"), (pre or {}).get(b, ()))
+    level = 1 - (1 - verdicts.LEVEL) / len(latent)
+    cases = {b: verdicts.require(verdicts.above([pixels - e for e in np.atleast_1d(errs)], 0.0, level=level,
+                                                name=f"pixels' − latent's error (β = {b:g})"), (pre or {}).get(b, ()))
              for b, errs in latent.items()}
     return some(cases.values(), names=[f"β = {b:g}" for b in cases])
