@@ -85,7 +85,7 @@ $(STAMP): requirements.txt
 data: $(STAMP) ## fill data/ from DATA_MIRROR or torchvision downloads (~30 s from a mirror)
 	$(PY) -m lib.data
 
-book: $(STAMP) ## get the data, execute every chapter at PROFILE (small: ~45 min per chapter)
+book: $(STAMP) ## get the data, execute every chapter at PROFILE (each chapter's cost: make help, below)
 	$(PY) -m lib.data --allow-missing    # a missing data set makes the items that need it say "not run"
 	$(MAKE) $(NOTEBOOKS)
 

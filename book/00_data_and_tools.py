@@ -6,9 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3 (ipykernel)
+#     display_name: Reproduction book (.venv)
 #     language: python
-#     name: python3
+#     name: reproduction-book
 # ---
 
 # %% [markdown]
@@ -39,7 +39,7 @@ from lib.chapters import data_tools
 
 P, prov, claims = report.begin("00_data_and_tools", profile=profile, only=only, seeds=seeds, device=device,
                                 max_steps=max_steps)
-print("settings:", P.settings)
+display(report.settings_table(P))
 
 # %% [markdown]
 # ## Data sets

@@ -23,6 +23,7 @@ import pandas as pd
 from lib import ROOT, chapters, profiles, report, runs
 
 START, END = "<!-- report:start (make report writes this; do not edit) -->", "<!-- report:end -->"
+COSTS_START, COSTS_END = "<!-- costs:start (make report writes this from lib/chapters/*.py COST) -->", "<!-- costs:end -->"
 ORDER = ("reproduced", "not reproduced", "inconclusive", "not run", "smoke (not a result)")
 
 
@@ -88,8 +89,8 @@ def claims(figures: Path | None = None) -> pd.DataFrame:
         df = pd.read_csv(path, keep_default_na=False, dtype=str)
         edition = "2" if "reason" in df.columns else "1"
         df = df.reindex(columns=report.COLUMNS, fill_value="")
-        if edition == "1":
-            df["reason"] = df["reason"].where(df["verdict"] == "not run", FIRST_EDITION)
+        if edition == "1":          # its not-run reason was written as the evidence
+            df["reason"] = df["evidence"].where(df["verdict"] == "not run", FIRST_EDITION)
         frames.append(df.assign(edition=edition, device=meta.get("device_name", meta.get("device", "?")),
                                 commit=meta.get("commit", "?")))
     cols = [*report.COLUMNS, "edition", "device", "commit"]
@@ -163,15 +164,27 @@ def write_report(out: Path | None = None, readme: Path | None = None, figures: P
                    for r in not_run.itertuples()]]
     out.write_text("\n".join(body) + "\n")
     if readme.exists():
-        text = readme.read_text()
-        block = (f"{START}\n**Results at a glance** ({headline(df)}; details in [REPORT.md](REPORT.md)):\n\n"
-                 f"{claims_table(df)}\n{END}")
-        if START in text and END in text:
-            text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
-        else:
-            raise ValueError(f"{readme} has no report markers ({START} … {END})")
+        text = _between(readme, readme.read_text(), START, END,
+                        f"**Results at a glance** ({headline(df)}; details in [REPORT.md](REPORT.md)):\n\n{claims_table(df)}")
+        if COSTS_START in text:       # the book's README has the costs table too
+            text = _between(readme, text, COSTS_START, COSTS_END, costs_table())
         readme.write_text(text)
     return out
+
+
+def _between(path: Path, text: str, start: str, end: str, block: str) -> str:
+    if start not in text or end not in text:
+        raise ValueError(f"{path} has no report markers ({start} … {end})")
+    return text[:text.index(start)] + f"{start}\n{block}\n{end}" + text[text.index(end) + len(end):]
+
+
+def costs_table() -> str:
+    """The README's table of what each chapter costs at each profile, from the chapter modules' ``COST``."""
+    rows = ["| chapter | `make reproduce-<short>-…` | smoke | small (2 CPU cores) | paper (one GPU, estimated) |",
+            "| --- | --- | --- | --- | --- |"]
+    rows += [f"| {c} | `{short(c)}` | {m.COST['smoke']} | {m.COST['small']} | {m.COST['paper']} |"
+             for c, m in chapters.every().items()]
+    return "\n".join(rows)
 
 
 def _store() -> pd.DataFrame:
@@ -250,7 +263,9 @@ def show(figures: Path, chapter: str, item: str) -> int:
     df = pd.read_csv(path, keep_default_na=False, dtype=str)
     df = df[df["item"] == item]
     for r in df.itertuples():
-        print(f"{r.item} · {r.claim}: {r.verdict}" + (f" — {r.reason}" if getattr(r, "reason", "") else ""))
+        reason = getattr(r, "reason", "")
+        print(f"{r.item} · {r.claim}: {r.verdict}" + (f": {reason}" if r.verdict == "not run" else f" — {reason}"
+                                                       if reason else ""))
     if not len(df):
         print(f"{item}: the chapter recorded no claim for this item (a figure or table only)")
         return 0
@@ -308,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {write_report()} and the README's report block")
         elif argv[0] == "list":
             print(list_items().to_string(index=False))
+            print("\nwhat each chapter costs (smoke / small on 2 CPU cores / paper on one GPU, estimated):")
+            print(costs())
             store = _store()
             if len(store):
                 print("\nrun store (results/):")

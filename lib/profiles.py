@@ -2,7 +2,7 @@
 its module's ``PROFILES``, in ``lib/chapters/``).
 
 - ``paper``: the paper's exact models, data, epochs and hyperparameters (a CUDA GPU; hours to days).
-- ``small``: the same experiments scaled so a chapter finishes in about 45 minutes on 2 CPU cores.
+- ``small``: the same experiments scaled to about an hour of training per chapter on 2 CPU cores.
 - ``smoke``: the same code paths, a few steps each (tests and CI).
 
 The default is ``paper`` with CUDA, otherwise ``small``. Every bad value fails here, before any

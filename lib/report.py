@@ -153,10 +153,10 @@ class Claims:
 
     def save(self) -> Path:
         """``claims.csv``; when this execution ran only some items (``only=``), the saved claims of the other
-        items are kept (running fig1 after fig3 keeps fig3's)."""
+        items at the same profile are kept (running fig1 after fig3 keeps fig3's; another profile's are dropped)."""
         frame, path = self.frame(), FIGURES / self.chapter / "claims.csv"
         if self.items is not None and path.exists():
             kept = pd.read_csv(path, keep_default_na=False, dtype=str)
-            kept = kept[~kept["item"].isin(self.items)]
+            kept = kept[~kept["item"].isin(self.items) & (kept.get("profile") == self.profile)]   # same profile only
             frame = pd.concat([kept, frame.astype(str)], ignore_index=True) if len(kept) else frame
         return save_table(frame, self.chapter, "claims")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import env, runs
+from lib import env, runs, train
 
 TOLERANCE = 1.0          # points of end test accuracy across machines
 FIELDS = ("train_loss", "test_loss", "test_acc", "lr")
@@ -42,8 +42,8 @@ def compare(old: dict, new: dict) -> dict:
         a = np.array([e.get(f, np.nan) for e in old["epochs"]], float)
         b = np.array([e.get(f, np.nan) for e in new["epochs"]], float)
         diffs[f"max |Δ {f}|"] = float(np.nanmax(np.abs(a - b))) if len(a) == len(b) and len(a) else np.inf
-    end = lambda r: r["epochs"][-1]["test_acc"] if r["epochs"] else np.nan
-    return {**diffs, "end acc (record)": end(old), "end acc (now)": end(new)}
+    return {**diffs, "end acc (record)": train.History(old["epochs"]).last(),
+            "end acc (now)": train.History(new["epochs"]).last()}
 
 
 def verify(limit: int = 3, kinds=None, device: str = "cpu", root: Path | None = None) -> pd.DataFrame:

@@ -50,12 +50,16 @@ def test_report_has_a_row_per_claim_and_says_how_to_run_what_did_not(tmp_path):
 
 def test_first_edition_claims_are_marked_not_redecided(tmp_path):
     figures = tmp_path / "figures"
-    _claims(figures, "04_mi_learning_rate", [("fig5", "ends above", "gap +1.25", "reproduced")], edition=1)
+    _claims(figures, "04_mi_learning_rate", [("fig5", "ends above", "gap +1.25", "reproduced"),
+                                            ("fig6", "layer-wise", "needs a checkpoint (pass `checkpoint=`)", "not run")],
+            edition=1)
     _claims(figures, "05_swwdirvae", [("table2", "DirVAE beats GVAE", "fewer than 3 seeds", "inconclusive")])
     df = book.claims(figures)
-    assert list(df.edition) == ["1", "2"] and df.reason[0] == book.FIRST_EDITION
+    assert list(df.edition) == ["1", "1", "2"] and df.reason[0] == book.FIRST_EDITION
+    assert df.reason[1] == "needs a checkpoint (pass `checkpoint=`)"     # a first edition's not-run reason: its evidence
+    assert "CHECKPOINT=<file>" in book.claims_table(df)
     head = book.headline(df)
-    assert "1 at the small profile (first-edition rules, not re-executed): 1 reproduced" in head
+    assert "2 at the small profile (first-edition rules, not re-executed): 1 reproduced" in head
     assert "1 at the small profile (decision functions): 0 reproduced, 0 not reproduced, 1 inconclusive" in head
     assert "fewer than 3 seeds" in book.claims_table(df)                # every inconclusive row shows its reason
 
@@ -74,6 +78,7 @@ def test_committed_readme_block_is_what_make_report_writes(tmp_path):
     book.write_report(tmp_path / "REPORT.md", readme, ROOT / "figures")
     assert readme.read_text() == (ROOT / "README.md").read_text(), "run `make report` and commit README.md"
     assert (tmp_path / "REPORT.md").read_text() == (ROOT / "REPORT.md").read_text()
+    assert book.costs_table() in readme.read_text() and "| 01_kfac_mlp_mixer | `kfac` |" in book.costs_table()
 
 
 def test_items_are_found_by_their_paper_names_and_listed_with_status(tmp_path):

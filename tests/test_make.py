@@ -30,7 +30,7 @@ def test_reproduce_of_an_item_that_cannot_run_says_not_run_and_fails(tmp_path):
     env = {"BOOK_DATA_DIR": str(tmp_path / "no-data"), "DATA_MIRROR": "", "BOOK_RESULTS_DIR": str(tmp_path)}
     out = make("reproduce-data-datasets", "PROFILE=smoke", env=env)
     assert out.returncode != 0
-    assert ": not run — " in out.stdout and "make data" in out.stdout
+    assert ": not run: " in out.stdout and "make data" in out.stdout
 
 
 def test_ctrl_c_stops_reproduce(tmp_path):

@@ -46,6 +46,7 @@ def test_jupyter_serves_a_chapter_source_as_a_notebook(tmp_path):
         cells = reply["content"]["cells"]
         assert cells[0]["cell_type"] == "markdown" and cells[0]["source"].startswith("# 04 · Dynamic learning rate")
         assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells)
+        assert reply["content"]["metadata"]["kernelspec"]["name"] == "reproduction-book"   # make lab registers it
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -45,9 +45,11 @@ PROFILES = {
                   range={"fashion_mnist": dict(model="keras_cnn", lr=0.1, epochs=1, points=[0, 1]),
                          "cifar10": dict(model="resnet_cifar", lr=0.05, epochs=1, points=[0, 1])}),
 }
-# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
-COST = {"smoke": "~1 min", "small": "~30 min (21 runs, 6 range analyses)",
-        "paper": "days (ResNet-32, VGG-16 for 300 epochs, ResNet-18, PyramidNet-110)"}
+# what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
+# in bf16 from the runs, epochs and images (no GPU was available to measure it)
+COST = {"smoke": "~1 min",
+        "small": "~30 min (21 runs, 6 range analyses)",
+        "paper": "9-15 days (3 seeds of ResNet-32, VGG-16 for 300 epochs, ResNet-18, PyramidNet-110)"}
 
 # Table 2 (CIFAR-10 top-1 error %): (epochs, network, method) -> (hyperparameters, error)
 PAPER_T2 = {(25, "ResNet-18", "1-cycle"): (dict(max_lr=1.7, t_max=0.7), 7.53),

@@ -21,9 +21,11 @@ PROFILES = {
     "small": dict(bench_batches=40, repeats=5, batch_size=512, upsample_batch_size=64, grid=8),
     "smoke": dict(bench_batches=2, repeats=3, batch_size=64, upsample_batch_size=8, grid=4),
 }
-# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
-COST = {"smoke": "~20 s", "small": "~1 min",
-        "paper": "~1 min"}
+# what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
+# in bf16 from the runs, epochs and images (no GPU was available to measure it)
+COST = {"smoke": "~20 s",
+        "small": "~1 min",
+        "paper": "minutes (the loader benchmark only)"}
 
 STAT_TOL = 0.005        # published constants are given to 4 digits; CIFAR-10 here is a JPEG copy (smooths: std −0.002)
 SPEEDUP = 10.0          # the loader's goal

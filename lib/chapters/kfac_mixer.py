@@ -45,9 +45,12 @@ PROFILES = {
                   upsample=dict(resize=64, center_crop=56), n_train=100, n_test=100, epochs=2, batch=50,
                   seeds=[0], c100_n_train=200, c100_epochs=1, kfac=dict(stats_every=1, inv_every=2)),
 }
-# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
-COST = {"smoke": "~15 s", "small": "~46 min of training (38 runs)",
-        "paper": "days (Table 2 alone: 15 runs x 100 epochs)"}
+# what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
+# in bf16 from the runs, epochs and images (no GPU was available to measure it)
+COST = {"smoke": "~15 s",
+        "small": "~46 min of training (38 runs)",
+        "paper": "3-6 weeks on one A100 (3 seeds x 15 runs x 100 epochs at 224 for Table 2, + Tables 3-4); "
+                 "about a week with JOBS=8 on 8 GPUs"}
 
 OPTIMIZERS = ("SGD", "Adam", "K-FAC")
 # Table 2 (CIFAR-10) and Table 3 (CIFAR-100): model -> optimizer -> (best test acc %, epochs to target)

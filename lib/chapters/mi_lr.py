@@ -38,10 +38,11 @@ PROFILES = {
                   fig1_sizes=[50, 100], fig1_repeats=2, tiles=[1, 2],
                   bs_change=dict(at=1, batch=100, value_only=1)),
 }
-# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
+# what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
+# in bf16 from the runs, epochs and images (no GPU was available to measure it)
 COST = {"smoke": "~3 min",
         "small": "~90 min of training from an empty store (54 runs; ~3 min re-rendered from the committed records)",
-        "paper": "~3 days (3 seeds x 17 runs of 50-200 epochs)"}
+        "paper": "about 3 days (3 seeds x 17 Keras-CNN runs of 50-200 epochs, the MI probe every epoch)"}
 
 RUNS = ("fixed", "warm-up", "policy 1", "policy 2")
 # the fixed-rate sweep at this scale (0.01 is the paper's "desired" rate, the `fixed` run): the tuned baseline

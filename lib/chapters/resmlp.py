@@ -74,9 +74,11 @@ PROFILES = {
                   teacher=dict(model="convnet", model_kwargs=dict(widths=[8, 16])),
                   fig2=dict(layers=[0, 1], central=2), throughput=dict(batch=2, iters=1)),
 }
-# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
-COST = {"smoke": "~2 min", "small": "~55 min (27 runs)",
-        "paper": "weeks (13 runs: ResMLP-S12 at 224, 90-400 epochs, and a RegNetY-16GF)"}
+# what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
+# in bf16 from the runs, epochs and images (no GPU was available to measure it)
+COST = {"smoke": "~2 min",
+        "small": "~55 min (27 runs)",
+        "paper": "6-9 weeks (3 seeds x 13 ResMLP-S12 runs of 90-400 epochs at 224 + a RegNetY-16GF teacher)"}
 
 # Table 1: params (M, printed as integers), GFLOPs, V100 im/s at batch 32, peak memory (MB), top-1
 PAPER_T1 = {"S12": dict(params=15, flops=3.0, images_per_s=1415.1, peak_memory_mb=179.5, top1=76.6),

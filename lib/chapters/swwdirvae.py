@@ -65,9 +65,12 @@ PROFILES = {
                                                   epochs=1, batch=50, lr=0.02, dropout=0.0),
                   proposal_data=["cifar10"]),
 }
-# what executing the whole chapter costs (small: 2 CPU cores; paper: one GPU); an item is a share of it
-COST = {"smoke": "~1 min", "small": "~45 min (30 runs)",
-        "paper": "2-3 days (VAEs for 200 epochs, SWWAE and EfficientNet-B0 + SAM for 100)"}
+# what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
+# in bf16 from the runs, epochs and images (no GPU was available to measure it)
+COST = {"smoke": "~1 min",
+        "small": "~45 min (30 runs)",
+        "paper": "3-5 days (3 seeds of 2 MLP VAEs x 200 epochs, 5 SWWAE/convnet runs x 100, an encoder per "
+                 "beta and 4 EfficientNet-B0 with SAM x 100)"}
 
 KS = (3, 5, 10)
 # Table 2 (Joo et al.): kNN error (%) on MNIST latent codes (K = 50), mean ± std
