@@ -114,14 +114,10 @@ def make_step(c: dict, num_classes: int, device: str):
 
 
 def choose_step(c: dict, model, opt, num_classes: int, device: str):
-    """The training step a run needs: its optimizer's own (K-FAC's, SAM's two passes), a supervised
-    autoencoder's objective (unsupervised models return their loss from forward), the DeiT recipe's, or the
-    plain one."""
-    if optim.training_step(opt):
-        return optim.training_step(opt)
-    if hasattr(model, "objective") and not getattr(model, "unsupervised", False):
-        return autoencoders.objective_step
-    return make_step(c, num_classes, device) or train.standard_step
+    """The training step a run needs: its optimizer's own (K-FAC's, SAM's two passes), its model's own
+    (``training_step``: the supervised SWWAE's objective), the DeiT recipe's, or the plain one."""
+    return (optim.training_step(opt) or getattr(model, "training_step", None) or make_step(c, num_classes, device)
+            or train.standard_step)
 
 
 def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict:

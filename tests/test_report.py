@@ -3,8 +3,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from lib import report
-from lib import verdicts as V
+from lib import report, verdicts
 
 
 def test_mean_std():
@@ -20,7 +19,7 @@ def test_paper_vs_ours_names_the_profile():
 
 def test_verdicts_are_computed(private_dirs):
     c = report.Claims("99_test", "small")
-    yes, no, und = V.above([3, 3, 3.1], 2), V.above([1, 1, 1.1], 2), V.above([1, 2], 2)
+    yes, no, und = verdicts.above([3, 3, 3.1], 2), verdicts.above([1, 1, 1.1], 2), verdicts.above([1, 2], 2)
     assert c.add("t", "a", yes, rule="r", paper="3", ours="3.03 ± 0.06") == "reproduced"
     assert c.add("t", "b", no, rule="r") == "not reproduced"
     assert c.add("t", "c", und, rule="r") == "inconclusive"
@@ -37,13 +36,13 @@ def test_verdicts_are_computed(private_dirs):
 
 def test_smoke_gives_no_verdicts(private_dirs):
     c = report.Claims("99_test", "smoke")
-    assert c.add("t", "a", V.above([3, 3, 3.1], 2), rule="r") == report.SMOKE == "smoke (not a result)"
+    assert c.add("t", "a", verdicts.above([3, 3, 3.1], 2), rule="r") == report.SMOKE == "smoke (not a result)"
     assert c.add("t", "d", rule="r", not_run="no data") == "not run"
 
 
 def test_failed_precondition_names_itself(private_dirs):
     c = report.Claims("99_test", "small")
-    d = V.require(V.above([3, 3, 3.1], 2), [V.trained("SGD", 2.04, 1.95)])
+    d = verdicts.require(verdicts.above([3, 3, 3.1], 2), [verdicts.trained("SGD", 2.04, 1.95)])
     assert c.add("t", "a", d, rule="r") == "inconclusive"
     row = c.frame().iloc[0]
     assert row.preconditions.startswith("failed: SGD trained") and "2.04 → 1.95" in row.reason
@@ -69,13 +68,13 @@ def test_a_chapter_refuses_another_checkouts_lib(tmp_path):
 def test_an_execution_of_some_items_keeps_the_other_items_claims(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "FIGURES", tmp_path)
     first = report.Claims("04_mi_learning_rate", "small", items=["fig3"])
-    first.add("fig3", "MNIST claim", V.exact(1.0, 1.0, atol=0.1), rule="r")
+    first.add("fig3", "MNIST claim", verdicts.exact(1.0, 1.0, atol=0.1), rule="r")
     first.save()
     second = report.Claims("04_mi_learning_rate", "small", items=["fig1"])
-    second.add("fig1", "IXY claim", V.exact(2.0, 1.0, atol=0.1), rule="r")
+    second.add("fig1", "IXY claim", verdicts.exact(2.0, 1.0, atol=0.1), rule="r")
     saved = pd.read_csv(second.save(), keep_default_na=False, dtype=str)
     assert list(saved["item"]) == ["fig3", "fig1"]
     third = report.Claims("04_mi_learning_rate", "small", items=["fig3"])
-    third.add("fig3", "MNIST claim, again", V.exact(2.0, 1.0, atol=0.1), rule="r")
+    third.add("fig3", "MNIST claim, again", verdicts.exact(2.0, 1.0, atol=0.1), rule="r")
     saved = pd.read_csv(third.save(), keep_default_na=False, dtype=str)
     assert list(saved["claim"]) == ["IXY claim", "MNIST claim, again"]        # an item's own rows are replaced

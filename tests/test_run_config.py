@@ -45,3 +45,22 @@ def test_a_missing_key_fails():
     del config["batch"]
     with pytest.raises(ValueError, match=r"missing key\(s\) \['batch'\]"):
         experiment.run_classifier(config)
+
+
+def test_the_step_comes_from_the_optimizer_then_the_model_then_the_recipe():
+    from lib import optim, train
+    from lib.models import MODELS, autoencoders
+    from lib.optim import kfac, sam
+    net = MODELS.get("convnet")(widths=[4], convs=1, num_classes=10)
+    step = lambda model, spec, c=None: experiment.choose_step(c or {}, model, optim.make_optimizer(spec, model), 10, "cpu")
+    assert step(net, {"name": "kfac", "lr": 1e-3}) is kfac.fisher_step
+    assert step(net, {"name": "sam", "base": {"name": "sgd", "lr": 0.1}}) is sam.sam_step
+    assert step(net, {"name": "graft", "magnitude": {"name": "sgd", "lr": 0.1},
+                      "direction": {"name": "kfac", "lr": 1e-3}}) is kfac.fisher_step
+    assert step(net, {"name": "sgd", "lr": 0.1}) is train.standard_step
+    swwae = MODELS.get("swwae")(channels=(4,), num_classes=10)
+    dirvae = MODELS.get("swwdirvae")(channels=(4,), latent_shape=(1, 4, 4))
+    assert step(swwae, {"name": "sgd", "lr": 0.1}) is autoencoders.objective_step      # its supervised objective
+    assert step(dirvae, {"name": "sgd", "lr": 0.1}) is train.standard_step           # no labels: forward's loss
+    deit = step(net, {"name": "sgd", "lr": 0.1}, {"regularize": {"smoothing": 0.1}})
+    assert type(deit).__name__ == "DeitStep"

@@ -172,6 +172,9 @@ def objective_step(model, optimizer, xb, yb, loss_fn):
     return loss.detach(), out.detach()
 
 
+SWWAE.training_step = staticmethod(objective_step)     # the step experiment.choose_step takes from the model
+
+
 def mean_loss(out: torch.Tensor, y=None) -> torch.Tensor:
     """``train.fit``'s loss for unsupervised models, whose forward returns each sample's loss."""
     return out.mean()
@@ -297,6 +300,7 @@ class SWWDirVAE(SWWAE):
     with λ_rec = 1 and β = 1 this is the ELBO per input element of a Gaussian decoder with variance ½)."""
 
     unsupervised = True
+    training_step = None        # no labels: train.fit's standard step on the loss its forward returns
 
     def __init__(self, *, channels=(32, 64, 128), convs: int = 1, in_chans: int = 3, image_size: int = 32,
                  latent_shape=(4, 16, 16), prior_alpha: float = 0.98, beta: float = 1.0, lambda_rec: float = 1.0,

@@ -8,40 +8,40 @@ constant). Per batch: ``onecycle`` (torch's OneCycleLR over the whole run) and `
 """
 from __future__ import annotations
 
-from torch.optim import lr_scheduler as lr
+from torch.optim import lr_scheduler
 
 from lib.optim import SCHEDULES
 
 
 @SCHEDULES.register("multistep")
 def multistep(optimizer, *, run_epochs: int, total_steps: int):
-    return lr.MultiStepLR(optimizer, [run_epochs // 2, (3 * run_epochs) // 4], gamma=0.1)
+    return lr_scheduler.MultiStepLR(optimizer, [run_epochs // 2, (3 * run_epochs) // 4], gamma=0.1)
 
 
 @SCHEDULES.register("waterfall")
 def waterfall(optimizer, *, run_epochs: int, total_steps: int):
-    return lr.MultiStepLR(optimizer, sorted({round(run_epochs * f / 90) for f in (30, 60, 80)}), gamma=0.1)
+    return lr_scheduler.MultiStepLR(optimizer, sorted({round(run_epochs * f / 90) for f in (30, 60, 80)}), gamma=0.1)
 
 
 @SCHEDULES.register("cosine")
 def cosine(optimizer, *, run_epochs: int, total_steps: int, warmup: int = 0):
-    annealing = lr.CosineAnnealingLR(optimizer, T_max=max(1, run_epochs - warmup))
+    annealing = lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, run_epochs - warmup))
     if not warmup:
         return annealing
-    return lr.SequentialLR(optimizer, [lr.LinearLR(optimizer, 1 / (warmup + 1), total_iters=warmup), annealing],
-                           [warmup])
+    ramp = lr_scheduler.LinearLR(optimizer, 1 / (warmup + 1), total_iters=warmup)
+    return lr_scheduler.SequentialLR(optimizer, [ramp, annealing], [warmup])
 
 
 @SCHEDULES.register("warmup")
 def warmup(optimizer, *, run_epochs: int, total_steps: int, epochs: int, start_factor: float):
-    return lr.LinearLR(optimizer, start_factor, total_iters=epochs)
+    return lr_scheduler.LinearLR(optimizer, start_factor, total_iters=epochs)
 
 
 @SCHEDULES.register("onecycle", per_batch=True)
 def onecycle(optimizer, *, run_epochs: int, total_steps: int, **kwargs):
-    return lr.OneCycleLR(optimizer, total_steps=total_steps, **kwargs)
+    return lr_scheduler.OneCycleLR(optimizer, total_steps=total_steps, **kwargs)
 
 
 @SCHEDULES.register("cyclic", per_batch=True)
 def cyclic(optimizer, *, run_epochs: int, total_steps: int, **kwargs):
-    return lr.CyclicLR(optimizer, **kwargs)
+    return lr_scheduler.CyclicLR(optimizer, **kwargs)
