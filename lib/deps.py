@@ -55,7 +55,7 @@ def closure(path: Path, root: Path = ROOT) -> list[Path]:
 def rules(chapters: list[Path], root: Path = ROOT) -> str:
     """One Makefile rule per chapter: ``book/NN_x.ipynb: <its lib sources>``."""
     return "\n".join(f"{c.with_suffix('.ipynb').relative_to(root)}: {' '.join(map(str, closure(c, root)))}"
-                     for c in (root / p if not Path(p).is_absolute() else Path(p) for p in chapters)) + "\n"
+                     for c in (root / p for p in chapters)) + "\n"
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def build(c: dict, device: str = "cpu") -> Built:
                                  seed=c["seed"], device=device)
     te = loader.Loader.for_split(ds, "test", batch_size=256, augment=test_aug, shuffle=False, device=device)
     train.seed_everything(c["seed"])
-    model = MODELS.get(c["model"])(**c["model_kwargs"], num_classes=ds.spec.classes)
+    model = make_model(c)
     if c.get("checkpoint"):
         mixer.load_pretrained(model, c["checkpoint"])
     if c.get("init_from"):
@@ -94,12 +94,17 @@ def build(c: dict, device: str = "cpu") -> Built:
     return Built(ds, tr, te, model, optim.make_optimizer(c["optimizer"], model))
 
 
+def make_model(c: dict) -> torch.nn.Module:
+    """The (untrained) model a config names, for its data set's classes (seed first for its initialisation)."""
+    return MODELS.get(c["model"])(**c["model_kwargs"], num_classes=data.SPECS[c["data"]].classes)
+
+
 def trained_model(c: dict, device: str = "cpu") -> torch.nn.Module:
     """The final weights of a finished run whose config has ``keep_weights``."""
     path = runs.run_dir(c) / "model.pt"
     if runs.finished(c) is None or not path.exists():
         raise FileNotFoundError(f"no kept weights for this run ({path}); run it with keep_weights=True first")
-    model = MODELS.get(c["model"])(**c["model_kwargs"], num_classes=data.SPECS[c["data"]].classes)
+    model = make_model(c)
     model.load_state_dict(torch.load(path, map_location="cpu"))
     return model.to(device).eval()
 

@@ -15,6 +15,7 @@ A new chapter is a new module here with those four names and a ``book/NN_<name>.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 from pathlib import Path
 from types import ModuleType
@@ -25,14 +26,19 @@ DECLARES = ("NOTEBOOK", "ITEMS", "PROFILES", "COST")
 
 def index() -> dict[str, str]:
     """Notebook stem -> module name, in notebook order, read from each module's ``NOTEBOOK = "..."`` without
-    importing it (``make`` asks this on every call)."""
+    importing it (``make`` asks this on every call); the sources are read once per process."""
+    return dict(_scan(HERE))
+
+
+@functools.lru_cache
+def _scan(here: Path) -> tuple[tuple[str, str], ...]:
     found = {}
-    for path in sorted(HERE.glob("[a-z]*.py")):
+    for path in sorted(here.glob("[a-z]*.py")):
         for node in ast.parse(path.read_text()).body:
             if (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["NOTEBOOK"]
                     and isinstance(node.value, ast.Constant)):
                 found[node.value.value] = path.stem
-    return dict(sorted(found.items()))
+    return tuple(sorted(found.items()))
 
 
 def module(chapter: str) -> ModuleType:

@@ -19,7 +19,6 @@ import torch
 
 from lib import experiment, report, train, verdicts
 from lib.measure import complexity
-from lib.models import MODELS
 from lib.models.resmlp import resmlp
 
 
@@ -345,7 +344,7 @@ def locality_frame(models: dict) -> pd.DataFrame:
 def initial_model(cfg: dict) -> torch.nn.Module:
     """The untrained model of a run: seeded and built as :func:`lib.experiment.build` builds it."""
     train.seed_everything(cfg["seed"])
-    return MODELS.get(cfg["model"])(**cfg["model_kwargs"], num_classes=10)
+    return experiment.make_model(cfg)
 
 
 def a_moved(trained, init, layers=None) -> list[float]:
