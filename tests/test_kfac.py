@@ -68,7 +68,7 @@ def record_stats(model, opt, x, y):
 @pytest.mark.parametrize("quirk", [False, True])
 def test_factors_match_brute_force_on_a_tiny_mixer(quirk):
     model, (x, y) = tiny_mixer(), batch()
-    opt = kfac.KFAC(model, lr=0.1, fisher="empirical", g_rows_quirk=quirk)
+    opt = kfac.KFAC(model, lr=0.1, fisher="empirical", g_rows_quirk=quirk, init="first_batch")
     record_stats(model, opt, x, y)
     brute = brute_force_factors(model, x, y)
     assert len(brute) == len(opt.layers) == 1 + 2 * 4 + 1         # patch conv, 4 Linear per block, head
@@ -83,7 +83,7 @@ def test_factors_match_brute_force_on_a_tiny_mixer(quirk):
 
 def test_true_fisher_uses_labels_sampled_from_the_softmax():
     model, (x, y) = tiny_mixer(), batch()
-    opt = kfac.KFAC(model, lr=0.1, fisher="true", stats_every=1)
+    opt = kfac.KFAC(model, lr=0.1, fisher="true", stats_every=1, init="first_batch")
     torch.manual_seed(7)
     kfac.fisher_step(model, opt, x, y, F.cross_entropy)
     G_true = opt.state[model.head.weight]["G"]
@@ -107,7 +107,8 @@ def one_linear_layer():
 def test_preconditioned_gradient_equals_explicit_kronecker_inverse():
     model, x, y = one_linear_layer()
     damping = 0.05
-    opt = kfac.KFAC(model, lr=0.1, damping=damping, momentum=0, weight_decay=0, kl_clip=None, fisher="empirical")
+    opt = kfac.KFAC(model, lr=0.1, damping=damping, momentum=0, weight_decay=0, kl_clip=None, fisher="empirical",
+                    init="first_batch")
     record_stats(model, opt, x, y)
     F.cross_entropy(model(x), y).backward()
     layer = model[0]
@@ -126,7 +127,7 @@ def test_preconditioned_gradient_equals_explicit_kronecker_inverse():
 def test_kl_clip_rescales_the_step():
     model, x, y = one_linear_layer()
     lr, kl = 0.5, 1e-6
-    opt = kfac.KFAC(model, lr=lr, momentum=0, weight_decay=0, kl_clip=kl, fisher="empirical")
+    opt = kfac.KFAC(model, lr=lr, momentum=0, weight_decay=0, kl_clip=kl, fisher="empirical", init="first_batch")
     record_stats(model, opt, x, y)
     F.cross_entropy(model(x), y).backward()
     layer = model[0]
@@ -142,11 +143,35 @@ def test_kl_clip_rescales_the_step():
 
 def test_layernorm_falls_back_to_sgd_with_momentum():
     model, (x, y) = tiny_mixer(), batch()
-    opt = kfac.KFAC(model, lr=0.1, momentum=0.9, weight_decay=0.01, stats_every=1)
+    opt = kfac.KFAC(model, lr=0.1, momentum=0.9, weight_decay=0.01, stats_every=1, wd_from_step=0)
     ln = model.norm.weight
     w0 = ln.detach().clone()
     kfac.fisher_step(model, opt, x, y, F.cross_entropy)
     torch.testing.assert_close(ln.detach(), w0 - 0.1 * (ln.grad + 0.01 * w0))
+
+
+def test_identity_start_averages_the_first_statistics_into_the_identity():
+    """The reference code's start: A = decay·I + (1 − decay)·A₁ after the first statistics step (G likewise)."""
+    model, (x, y) = tiny_mixer(), batch()
+    opt = kfac.KFAC(model, lr=0.1, fisher="empirical", stat_decay=0.95)
+    assert opt.init == "identity"                                   # the default, as the reference code
+    record_stats(model, opt, x, y)
+    for m, (A, G, _) in brute_force_factors(model, x, y).items():
+        torch.testing.assert_close(opt.state[m.weight]["A"], 0.95 * torch.eye(len(A)) + 0.05 * A, rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(opt.state[m.weight]["G"], 0.95 * torch.eye(len(G)) + 0.05 * G, rtol=1e-4, atol=1e-7)
+
+
+def test_weight_decay_starts_after_twenty_statistics_steps_by_default():
+    """The reference code adds weight decay only from step 20·stats_every on; before, the step has none."""
+    model, (x, y) = tiny_mixer(), batch()
+    opt = kfac.KFAC(model, lr=0.1, momentum=0, weight_decay=0.5, stats_every=1)
+    assert opt.wd_from_step == 20
+    ln = model.norm.weight
+    for step in range(21):
+        w0 = ln.detach().clone()
+        kfac.fisher_step(model, opt, x, y, F.cross_entropy)
+        decay = 0.5 * w0 if step >= 20 else 0.0
+        torch.testing.assert_close(ln.detach(), w0 - 0.1 * (ln.grad + decay))
 
 
 def test_kfac_trains_and_resumes_from_its_state_dict():
@@ -176,5 +201,7 @@ def test_step_without_statistics_and_bad_settings_fail_clearly():
         opt.step()
     with pytest.raises(ValueError, match="fisher"):
         kfac.KFAC(model, lr=0.1, fisher="exact")
+    with pytest.raises(ValueError, match="init"):
+        kfac.KFAC(model, lr=0.1, init="zeros")
     with pytest.raises(ValueError, match="damping"):
         kfac.KFAC(model, lr=0.1, damping=0)

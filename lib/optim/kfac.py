@@ -12,7 +12,15 @@ The update of the (out × in+1) gradient matrix ∇ = [∇W, ∇b] is (G ⊗ A +
 eigendecompositions G = Q_G diag(d_G) Q_Gᵀ, A = Q_A diag(d_A) Q_Aᵀ as
 Q_G [(Q_Gᵀ ∇ Q_A) / (d_G d_Aᵀ + λ)] Q_Aᵀ, rescaled by the KL clip ν = min(1, sqrt(κ / (η² Σ v·∇))),
 then weight decay (after preconditioning) and momentum, as in the public K-FAC code the K-FAC-on-Mixer
-authors forked. Other parameters (LayerNorm) take the same SGD-with-momentum step on the raw gradient.
+authors forked (alecwangcq/KFAC-Pytorch). Other parameters (LayerNorm) take the same SGD-with-momentum step on
+the raw gradient.
+
+Two settings of that code are options here, with its choice as the default:
+``init``: ``"identity"`` starts the running A and G at I and averages from there (after the first statistics
+step A = decay·I + (1 − decay)·A₁), so the first steps are near SGD; ``"first_batch"`` starts them at the first
+batch's statistics, which are rank-deficient (rank ≤ the batch's rows), so most eigen-directions sit below the
+damping and are multiplied by up to 1/λ. ``wd_from_step``: weight decay is added only from that optimizer step
+on; the reference code's 20 statistics steps (``20 * stats_every``) when None, 0 for always.
 
 Two quirks of that code can be switched on to study them (chapter 01, item ``quirks``):
 ``g_rows_quirk``: G is averaged over the N·R rows but scaled by N·R instead of N, i.e. R× the
@@ -30,6 +38,7 @@ from torch import nn
 from lib.optim import OPTIMIZERS
 
 FISHERS = ("true", "empirical")
+INITS = ("identity", "first_batch")
 
 
 def is_kfac_layer(m: nn.Module) -> bool:
@@ -60,10 +69,14 @@ def grad_matrix(m: nn.Module) -> torch.Tensor:
 class KFAC(torch.optim.Optimizer):
     def __init__(self, model: nn.Module, *, lr: float, momentum: float = 0.9, weight_decay: float = 1e-4,
                  damping: float = 1e-3, stat_decay: float = 0.95, kl_clip: float | None = 1e-2,
-                 stats_every: int = 10, inv_every: int = 100, fisher: str = "true",
-                 g_rows_quirk: bool = False, rewrite_grad: bool = False):
+                 stats_every: int = 10, inv_every: int = 100, fisher: str = "true", init: str = "identity",
+                 wd_from_step: int | None = None, g_rows_quirk: bool = False, rewrite_grad: bool = False):
         if fisher not in FISHERS:
             raise ValueError(f"fisher must be one of {FISHERS}, got {fisher!r}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        if wd_from_step is not None and wd_from_step < 0:
+            raise ValueError(f"wd_from_step must be None or >= 0, got {wd_from_step}")
         for name, v in dict(lr=lr, damping=damping, stats_every=stats_every, inv_every=inv_every).items():
             if not v > 0:
                 raise ValueError(f"{name} must be > 0, got {v}")
@@ -71,7 +84,8 @@ class KFAC(torch.optim.Optimizer):
             raise ValueError("need 0 <= stat_decay < 1, 0 <= momentum < 1, weight_decay >= 0")
         super().__init__(model.parameters(), dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
         self.damping, self.stat_decay, self.kl_clip, self.fisher = damping, stat_decay, kl_clip, fisher
-        self.stats_every, self.inv_every = stats_every, inv_every
+        self.stats_every, self.inv_every, self.init = stats_every, inv_every, init
+        self.wd_from_step = 20 * stats_every if wd_from_step is None else wd_from_step
         self.g_rows_quirk, self.rewrite_grad = g_rows_quirk, rewrite_grad
         self.layers = [m for m in model.modules() if is_kfac_layer(m)]
         self.steps = 0
@@ -104,11 +118,13 @@ class KFAC(torch.optim.Optimizer):
             # G = 1/N Σ (N g)(N g)ᵀ = N Σ g gᵀ; the quirk scales by the N·R rows instead: R× larger
             G = g.T @ g * (len(g) if self.g_rows_quirk else batch_size)
             st = self.state[m.weight]
-            if "A" not in st:
+            if "A" not in st and self.init == "first_batch":
                 st["A"], st["G"] = A, G
-            else:
-                st["A"].lerp_(A, 1 - self.stat_decay)               # decay·old + (1 − decay)·new
-                st["G"].lerp_(G, 1 - self.stat_decay)
+                continue
+            if "A" not in st:                                       # the reference code's identity start
+                st["A"], st["G"] = torch.eye(len(A), device=A.device), torch.eye(len(G), device=G.device)
+            st["A"].lerp_(A, 1 - self.stat_decay)                   # decay·old + (1 − decay)·new
+            st["G"].lerp_(G, 1 - self.stat_decay)
 
     @torch.no_grad()
     def _eigendecompose(self) -> None:
@@ -138,7 +154,8 @@ class KFAC(torch.optim.Optimizer):
             raise RuntimeError("K-FAC has no curvature statistics yet: train with lib.optim.kfac.fisher_step "
                                "(it runs the Fisher backward pass when statistics are due)")
         group = self.param_groups[0]
-        lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+        lr, momentum = group["lr"], group["momentum"]
+        wd = group["weight_decay"] if self.steps >= self.wd_from_step else 0.0    # the reference's warm-up
         if self.steps % self.inv_every == 0:
             self._eigendecompose()
         step_of = {}
