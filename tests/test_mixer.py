@@ -29,7 +29,9 @@ def test_same_function_as_timm_given_the_same_weights(tmp_path):
     ours = mixer.mixer("S/16", num_classes=10).eval()
     mixer.load_pretrained(ours, str(path))
     ours.head.load_state_dict(theirs.head.state_dict())
+    eps = lambda model: {m.eps for m in model.modules() if isinstance(m, torch.nn.LayerNorm)}
+    assert eps(ours) == eps(theirs) == {1e-6}                     # the original Mixer's, not torch's 1e-5
     x = torch.randn(2, 3, 224, 224)
-    torch.testing.assert_close(ours(x), theirs(x), rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="does not fit"):
         mixer.load_pretrained(mixer.mixer("B/16", num_classes=10), str(path))

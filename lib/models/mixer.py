@@ -22,11 +22,14 @@ CONFIGS = {
 }
 
 
+EPS = 1e-6    # LayerNorm eps of the original Mixer and timm's (torch's default is 1e-5): a loaded checkpoint matches
+
+
 class MixerBlock(nn.Module):
     def __init__(self, *, dim: int, tokens: int, token_hidden: int, channel_hidden: int):
         super().__init__()
-        self.norm1, self.token_mixing = nn.LayerNorm(dim), Mlp(tokens, token_hidden)
-        self.norm2, self.channel_mixing = nn.LayerNorm(dim), Mlp(dim, channel_hidden)
+        self.norm1, self.token_mixing = nn.LayerNorm(dim, eps=EPS), Mlp(tokens, token_hidden)
+        self.norm2, self.channel_mixing = nn.LayerNorm(dim, eps=EPS), Mlp(dim, channel_hidden)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:                        # (B, S, C)
         x = x + self.token_mixing(self.norm1(x).transpose(1, 2)).transpose(1, 2)  # MLP over S, input (B, C, S)
@@ -42,7 +45,7 @@ class MLPMixer(nn.Module):
         tokens = self.patch_embed.tokens
         self.blocks = nn.Sequential(*[MixerBlock(dim=dim, tokens=tokens, token_hidden=token_hidden,
                                                  channel_hidden=channel_hidden) for _ in range(depth)])
-        self.norm, self.head = nn.LayerNorm(dim), nn.Linear(dim, num_classes)
+        self.norm, self.head = nn.LayerNorm(dim, eps=EPS), nn.Linear(dim, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:                        # (B, 3, H, W)
         x = self.norm(self.blocks(self.patch_embed(x)))                          # (B, S, C)
