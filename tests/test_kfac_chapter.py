@@ -1,8 +1,13 @@
 """Chapter 01's helpers: the paper profile builds the paper's runs (one real step on the CPU), and the numbers
 and preconditions the claim rules are fed (targets, epochs to target, per-seed graft gaps, trained, rates tuned)
 compute what they say. The rules themselves: tests/test_rules_kfac_mixer.py."""
+import math
+
+import pytest
+import torch
+
 from conftest import real_data
-from lib import experiment, profiles, train
+from lib import experiment, optim, profiles, train
 from lib.chapters import kfac_mixer
 from lib.models.mixer import CONFIGS
 
@@ -14,12 +19,18 @@ def test_paper_profile_configs_are_the_papers():
     cfg = kfac_mixer.config(P, data="cifar10", model="S/16", optimizer=kfac_mixer.optimizer_spec("K-FAC", P), seed=0)
     assert cfg["model_kwargs"] == CONFIGS["S/16"] and cfg["augment"] == {"flip": True, "resize": 256, "center_crop": 224}
     assert (cfg["epochs"], cfg["batch"], cfg["n_train"]) == (100, 64, None)
-    assert cfg["optimizer"] == dict(name="kfac", lr=1e-3, damping=1e-3, stat_decay=0.95, kl_clip=1e-2, stats_every=10,
-                                    inv_every=100, momentum=0.9, weight_decay=1e-4)
+    assert cfg["optimizer"] == dict(name="kfac", lr=1e-3, damping=1e-3, stat_decay=0.95, kl_clip=1e-2, init="identity",
+                                    wd_from_step=200, stats_every=10, inv_every=100, momentum=0.9, weight_decay=1e-4)
+    authors = kfac_mixer.optimizer_spec(kfac_mixer.AUTHORS, P)
+    assert authors == {**cfg["optimizer"], "g_rows_quirk": True}                  # the one difference: G ×rows
+    native = kfac_mixer.config(P, data="cifar10", model="S/4", optimizer=authors, seed=0)
+    assert native["augment"] == {"flip": True, "crop_pad": 4}                      # the authors' RandomCrop(32, 4)
     pt = kfac_mixer.config(P, data="cifar10", model="B/16-PT", optimizer=kfac_mixer.optimizer_spec("SGD", P), seed=0,
                            checkpoint="x.pth")
     assert pt["model_kwargs"] == CONFIGS["B/16"] and pt["checkpoint"] == "x.pth"
-    assert kfac_mixer.graft_spec("SGD", "SGD", P) == kfac_mixer.optimizer_spec("SGD", P)        # (A, A) shares A's run
+    rates = kfac_mixer.chosen_rates(P, {}, ["S/16"])["S/16"]                      # no sweep: the paper's rates
+    assert rates == {"SGD": 1e-2, "Adam": 1e-3, "K-FAC": 1e-3, kfac_mixer.AUTHORS: 1e-3}
+    assert kfac_mixer.graft_spec("SGD", "SGD", P, rates) == kfac_mixer.optimizer_spec("SGD", P)   # (A, A) shares A's run
 
 
 def test_paper_profile_pushes_one_real_step_through_s16():
@@ -55,14 +66,53 @@ def test_graft_gaps_per_seed():
     assert kfac_mixer.graft_table(runs, "S/16").loc["SGD", "SGD"] == (70 + 71 + 50) / 3
 
 
-def test_trained_and_rates_tuned_preconditions():
+def test_trained_precondition():
     up = train.History(epochs=[{"train_loss": 2.3, "test_acc": 12}, {"train_loss": 1.5, "test_acc": 40}])
     flat = train.History(epochs=[{"train_loss": 2.04, "test_acc": 20}, {"train_loss": 1.95, "test_acc": 28}])
     runs = {("S/16", "K-FAC", 0): up, ("S/16", "SGD", 0): flat, ("B/16", "SGD", 0): flat}
     assert kfac_mixer.trained(runs, ["S/16"], ["K-FAC"], data="cifar10").met
     failed = kfac_mixer.trained(runs, ["S/16"], kfac_mixer.OPTIMIZERS, data="cifar10")
     assert not failed.met and "S/16 SGD seed 0" in failed.detail and "B/16" not in failed.detail
-    assert kfac_mixer.rates_tuned(profiles.check(CH, profile="paper", seeds=[0])).met
-    assert not kfac_mixer.rates_tuned(profiles.check(CH, profile="paper", max_steps=1)).met    # capped: not the paper's scale
-    small = kfac_mixer.rates_tuned(profiles.check(CH, profile="small"))
-    assert not small.met and "6 epochs on 2500 images" in small.detail
+
+
+def test_the_sweep_chooses_the_best_rate_and_an_edge_fails_tuned():
+    small = profiles.check(CH, profile="small")
+    grid = small.settings["sweep"]["rates"]
+    assert small.settings["sweep"]["seed"] not in small.seeds                    # the choice is made on its own seed
+    assert all(kfac_mixer.PAPER_RATES[o] in rates for o, rates in grid.items())   # the paper's rate is in every grid
+    peak = {"SGD": 3e-2, "Adam": 1e-3, "K-FAC": 1e-3}                             # each grid's interior best
+    sweep = {("S/16", o, lr): hist([10, 50 - 10 * abs(math.log10(lr / peak[o]))]) for o, rates in grid.items()
+             for lr in rates}
+    chosen = kfac_mixer.chosen_rates(small, sweep, ["S/16", "B/16-PT"])
+    assert chosen["S/16"] == {**peak, kfac_mixer.AUTHORS: 1e-3}
+    assert chosen["B/16-PT"]["SGD"] == 1e-2                                       # not swept: the paper's rate
+    tuned = kfac_mixer.rates_tuned(small, sweep, {"S/16": chosen["S/16"]})
+    assert tuned.met and "S/16: SGD 0.03, Adam 0.001, K-FAC 0.001" in tuned.detail
+    sweep["S/16", "SGD", 1e-1] = hist([10, 60])                                   # the grid's top rate wins
+    chosen = kfac_mixer.chosen_rates(small, sweep, ["S/16"])
+    edge = kfac_mixer.rates_tuned(small, sweep, chosen)
+    assert not edge.met and "at the edge of its sweep: S/16 SGD 0.1" in edge.detail
+    table = kfac_mixer.sweep_table(sweep, chosen)
+    assert len(table) == sum(map(len, grid.values())) and table["chosen"].sum() == 3
+
+
+def test_rates_tuned_without_a_sweep_holds_only_at_the_papers_scale():
+    assert kfac_mixer.rates_tuned(profiles.check(CH, profile="paper", seeds=[0]), {}, {}).met
+    capped = kfac_mixer.rates_tuned(profiles.check(CH, profile="paper", max_steps=1), {}, {})
+    assert not capped.met and "no sweep of its own" in capped.detail
+
+
+def test_prefix_is_the_papers_runs_capped_at_their_first_epochs():
+    P = profiles.check(CH, profile="paper", seeds=[0], device="cpu")
+    PP = kfac_mixer.prefix_params(P)
+    assert PP.max_steps == kfac_mixer.PREFIX_EPOCHS * 782 and PP.settings == P.settings
+    full = kfac_mixer.config(P, data="cifar10", model="S/16", optimizer=kfac_mixer.optimizer_spec("SGD", P), seed=0)
+    capped = kfac_mixer.config(PP, data="cifar10", model="S/16", optimizer=kfac_mixer.optimizer_spec("SGD", P), seed=0)
+    assert capped == {**full, "max_steps": 16 * 782} and capped["epochs"] == 100     # the schedule of the full run
+    sched = optim.make_scheduler("multistep", torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0),
+                                 epochs=100, steps_per_epoch=782)
+    assert sorted(sched.milestones) == [50, 75] and kfac_mixer.PREFIX_EPOCHS < 50     # constant over the prefix
+    assert max(kfac_mixer.PAPER_T2[m][o][1] for m in ("S/16", "B/16") for o in kfac_mixer.OPTIMIZERS) < 16
+    assert kfac_mixer.prefix_tuned(P).met
+    with pytest.raises(ValueError, match="profile 'paper'"):
+        kfac_mixer.prefix_params(profiles.check(CH, profile="small"))

@@ -38,34 +38,35 @@ def test_similar_three_outcomes_and_the_papers_numbers():
     assert kfac_mixer.rule_similar(paper(kfac_mixer.PAPER_T2, ["S/16", "B/16"])).holds is False
 
 
-def test_accuracy_order_three_outcomes_and_the_papers_numbers():
-    ordered = table({"S/16": {"K-FAC": 40.0, "SGD": 35.0, "Adam": 30.0}, "B/16": {"K-FAC": 38.0, "SGD": 33.0, "Adam": 31.0}})
-    assert kfac_mixer.rule_accuracy_order(ordered).holds is True
-    reversed_ = table({"S/16": {"K-FAC": 40.0, "SGD": 30.0, "Adam": 35.0}, "B/16": {"K-FAC": 38.0, "SGD": 33.0, "Adam": 31.0}})
-    d = kfac_mixer.rule_accuracy_order(reversed_)
+def test_above_three_outcomes_per_pair_and_the_papers_numbers():
+    acc = table({"S/16": {"K-FAC": 40.0, "SGD": 35.0, "Adam": 36.0}, "B/16": {"K-FAC": 38.0, "SGD": 33.0, "Adam": 34.0}})
+    assert kfac_mixer.rule_above(acc, "K-FAC", "SGD").holds is True
+    d = kfac_mixer.rule_above(acc, "SGD", "Adam")                        # one pair reversed: its own verdict
     assert d.holds is False and "S/16" in d.reason and "SGD − Adam" in d.reason
-    close = table({"S/16": {"K-FAC": 40.0, "SGD": 39.8, "Adam": 30.0}, "B/16": {"K-FAC": 38.0, "SGD": 33.0, "Adam": 31.0}}, 2)
-    assert kfac_mixer.rule_accuracy_order(close).holds is None
-    one = {m: {o: v[:1] for o, v in per.items()} for m, per in ordered.items()}
-    assert "fewer than 3 seeds" in kfac_mixer.rule_accuracy_order(one).reason
-    assert kfac_mixer.rule_accuracy_order(ordered, [FAILED]).holds is None
-    assert kfac_mixer.rule_accuracy_order(paper(kfac_mixer.PAPER_T2, ["S/16", "B/16"])).holds is True
-    assert kfac_mixer.rule_accuracy_order(paper(kfac_mixer.PAPER_T2, ["S/4"])).holds is False      # 32×32: SGD above K-FAC
+    close = table({"S/16": {"K-FAC": 40.0, "SGD": 39.8}, "B/16": {"K-FAC": 38.0, "SGD": 33.0}}, 2)
+    assert kfac_mixer.rule_above(close, "K-FAC", "SGD").holds is None
+    one = {m: {o: v[:1] for o, v in per.items()} for m, per in acc.items()}
+    assert "fewer than 3 seeds" in kfac_mixer.rule_above(one, "K-FAC", "SGD").reason
+    assert kfac_mixer.rule_above(acc, "K-FAC", "SGD", [FAILED]).holds is None
+    up = paper(kfac_mixer.PAPER_T2, ["S/16", "B/16"])
+    for high, low in (("K-FAC", "SGD"), ("SGD", "Adam"), ("K-FAC", "Adam")):
+        assert kfac_mixer.rule_above(up, high, low).holds is True
+    assert kfac_mixer.rule_above(paper(kfac_mixer.PAPER_T2, ["S/4"]), "K-FAC", "SGD").holds is False   # 32×32: SGD above
 
 
-def test_epochs_order_three_outcomes_and_the_papers_numbers():
+def test_above_on_epochs_to_target_and_the_papers_numbers():
+    """Epochs: "K-FAC reaches the target first" is epochs SGD − K-FAC > 0, ``rule_above(ept, "SGD", "K-FAC")``."""
     fast = {"S/16": {"K-FAC": [1, 1, 2], "SGD": [5, 5, 6], "Adam": [9, 9, 10]},
             "B/16": {"K-FAC": [1, 1, 1], "SGD": [4, 4, 5], "Adam": [8, 8, 9]}}
-    assert kfac_mixer.rule_epochs_order(fast).holds is True
-    adam_first = {**fast, "S/16": {"K-FAC": [1, 1, 2], "SGD": [9, 9, 10], "Adam": [5, 5, 6]}}
-    assert kfac_mixer.rule_epochs_order(adam_first).holds is False
+    assert kfac_mixer.rule_above(fast, "SGD", "K-FAC").holds is True
+    assert kfac_mixer.rule_above(fast, "K-FAC", "SGD").holds is False
     tied = {**fast, "S/16": {"K-FAC": [1, 2, 3], "SGD": [1, 3, 2], "Adam": [9, 9, 10]}}
-    assert kfac_mixer.rule_epochs_order(tied).holds is None
-    assert "fewer than 3 seeds" in kfac_mixer.rule_epochs_order({"S/16": {o: v[:2] for o, v in fast["S/16"].items()}}).reason
+    assert kfac_mixer.rule_above(tied, "SGD", "K-FAC").holds is None
     missed = verdicts.check("every run reached the target", False, "not reached by S/16 SGD seed 0")
-    assert kfac_mixer.rule_epochs_order(fast, [missed]).holds is None
-    # 3 < 11 < 15, 2 < 6 < 10
-    assert kfac_mixer.rule_epochs_order(paper(kfac_mixer.PAPER_T2, ["S/16", "B/16"], 1)).holds is True
+    assert kfac_mixer.rule_above(fast, "SGD", "K-FAC", [missed]).holds is None
+    ept = paper(kfac_mixer.PAPER_T2, ["S/16", "B/16"], 1)                      # 3 < 11 < 15, 2 < 6 < 10
+    for first, later in (("K-FAC", "SGD"), ("SGD", "Adam"), ("K-FAC", "Adam")):
+        assert kfac_mixer.rule_above(ept, later, first).holds is True
 
 
 def test_best_three_outcomes_and_the_papers_numbers():
