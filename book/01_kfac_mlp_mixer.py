@@ -97,9 +97,8 @@ for item, need in (("table2", "cifar10"), ("table4", "cifar10"), ("quirks", "cif
 # (half-decade grids from a third of the paper's rate up: SGD to 30×, Adam and K-FAC to 10×) on a seed of its
 # own, and the rate with the best test accuracy is used for the 3 comparison seeds. A chosen rate at the edge of
 # its grid fails the "tuned" precondition (the grids were widened once, when SGD's and Adam's best on S/4 came
-# out at their first grids' top rates). The
-# authors' K-FAC takes K-FAC's rate; CIFAR-100 and grafting use the CIFAR-10 rates of the same model (as the
-# paper uses one set of rates throughout).
+# out at their first grids' top rates). The authors' K-FAC takes K-FAC's rate; CIFAR-100 and grafting use the
+# CIFAR-10 rates of the same model (as the paper uses one set of rates throughout).
 
 # %%
 MODELS = tuple(P.settings["models"])
@@ -108,7 +107,7 @@ UP = tuple(m for m in MODELS if P.settings["models"][m]["image_size"] > 32)     
 MODELS_T2 = MODELS + (("B/16-PT",) if checkpoint else ())
 MODELS_T3 = tuple(P.settings["c100_models"]) + (("B/16-PT",) if checkpoint else ())
 MODELS_T4 = tuple(P.settings["graft_models"]) + (("B/16-PT",) if checkpoint else ())
-if any(P.wants(i) for i in kfac_mixer.ITEMS) and "cifar10" in available:
+if any(P.wants(i) for i in kfac_mixer.ITEMS if i != "prefix") and "cifar10" in available:
     sweep = kfac_mixer.sweep_grid(P)
 rates = kfac_mixer.chosen_rates(P, sweep, MODELS_T2 + MODELS_T3)
 tuned = kfac_mixer.rates_tuned(P, sweep, kfac_mixer.subset(rates, MODELS))

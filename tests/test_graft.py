@@ -66,7 +66,8 @@ def test_step_has_magnitude_of_m_and_direction_of_d():
 @pytest.mark.parametrize("restore", [True, False])
 def test_d_sees_the_unmodified_gradient_unless_the_guard_is_off(restore):
     model, x, y = setup()
-    M = kfac.KFAC(model, lr=0.1, momentum=0, weight_decay=0, stats_every=1, rewrite_grad=True)
+    # first-batch factors: from the identity start, K-FAC's first step would be ≈ the gradient's direction itself
+    M = kfac.KFAC(model, lr=0.1, momentum=0, weight_decay=0, stats_every=1, rewrite_grad=True, init="first_batch")
     D = torch.optim.SGD(model.parameters(), lr=0.1)
     g = Graft(M, D, restore_grad=restore)
     w0 = [p.detach().clone() for p in model.parameters()]

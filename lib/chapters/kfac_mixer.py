@@ -23,7 +23,6 @@ from lib.optim import kfac
 
 # the small and smoke profiles' Mixer sizes (S at 1/8 width and half depth; tiny)
 _SMALL_S = dict(dim=64, depth=4, token_hidden=32, channel_hidden=256)
-_SMALL_B = dict(dim=96, depth=6, token_hidden=48, channel_hidden=384)
 _TINY = dict(dim=16, depth=1, token_hidden=8, channel_hidden=32)
 
 NOTEBOOK = "01_kfac_mlp_mixer"
