@@ -81,4 +81,5 @@ def test_the_first_batch_start_diverges_where_the_identity_start_trains():
         curves[init] = loss_curve(x, y, 0, lambda m, init=init: kfac.KFAC(m, lr=1e-3, init=init, **INTERVALS))
     steps_per_epoch = N_TRAIN // BATCH
     assert curves["identity"][-steps_per_epoch:].mean() < 0.1 * curves["identity"][:steps_per_epoch].mean()
-    assert curves["first_batch"].mean() > np.log(10) > curves["identity"].mean()     # above a uniform guess
+    first = curves["first_batch"].mean()
+    assert (not np.isfinite(first) or first > np.log(10)) and curves["identity"].mean() < np.log(10)   # vs a uniform guess
