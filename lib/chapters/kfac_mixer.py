@@ -10,6 +10,7 @@ are made at (:func:`rates_tuned`), and for epochs to target every run reached it
 """
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import replace
 
@@ -94,9 +95,9 @@ CHANCE = {"cifar10": 10.0, "cifar100": 1.0}   # test accuracy % of a constant gu
 # pairwise gaps up to 2.34 (S/4, SGD − Adam) and the upsampled rows discrepant from 2.65 (S/16, SGD − Adam) on.
 SIMILAR_MARGIN = 2.5
 # Quirk 2: cos(Δ_M, Δ_D) of a cell that is K-FAC in both roles is 1 up to float32 rounding: each Δ is measured as a
-# difference of float32 weights, exact to ~1e-7 of the weights, so a step ~1e-4 of the weights (the identity-started
-# K-FAC's first steps are SGD at lr 1e-3) carries ~1e-3 relative error (smoke: cos 0.9997); 1e-3 covers that and
-# stays far below the guarded cell's alignment (0.86 in the first edition's small run, 0.96 at smoke).
+# difference of float32 weights, exact to ~1e-7 of the weights, so its error grows as the step shrinks relative to
+# the weights (smoke, after the identity warm-up: 1 − 2e-8; from the first step, where the identity-started K-FAC's
+# steps are tiny: 1 − 3e-4). 1e-3 covers that and stays far below the guarded cell (smoke: 0.73).
 ALIGN_TOL = 1e-3
 
 
@@ -449,18 +450,29 @@ def decay_from_start(spec: dict) -> dict:
     return {k: decay_from_start(v) if k in ("magnitude", "direction") else v for k, v in out.items()}
 
 
+def identity_warmup(spec: dict) -> int:
+    """Optimizer steps for the identity start of ``spec``'s K-FAC (itself or a graft's child) to fade to 5% of the
+    factors: 3 time constants, 3 / (1 − stat decay) statistics steps (60 at 0.95) × ``stats_every``."""
+    k = spec if spec["name"] == "kfac" else next(c for c in (spec["magnitude"], spec["direction"]) if c["name"] == "kfac")
+    return round(3 / (1 - k["stat_decay"])) * k["stats_every"]
+
+
 def graft_alignment(P, model: str, spec: dict, *, steps: int = 10, seed: int = 0) -> float:
-    """Mean over ``steps`` graft steps (from initialisation, on this profile's data) of the mean over
-    tensors of cos(Δ_M, Δ_D): 1 means D's step points where M's does. K-FAC's weight decay from the first step
-    (:func:`decay_from_start`): the reference K-FAC adds it only from step 20·TCov on and SGD from the first, so in
-    the first steps the two directions would differ by the decay term alone, whatever the ``.grad`` guard does."""
+    """Mean over ``steps`` graft steps of the mean over tensors of cos(Δ_M, Δ_D) (1: D's step points where M's
+    does), on this profile's data, after :func:`identity_warmup` steps: before, K-FAC's factors are near the identity
+    and its step near the gradient's own direction, so the guarded cell could not be told from the unguarded one.
+    K-FAC's weight decay from the first step (:func:`decay_from_start`): the reference K-FAC adds it only from step
+    20·TCov on and SGD from the first, so the two directions would also differ by the decay term alone."""
     built = experiment.build(config(P, data="cifar10", model=model, optimizer=decay_from_start(spec), seed=seed))
+    skip = identity_warmup(spec)
+    batches = (b for _ in itertools.count() for b in built.train)              # epoch after epoch
     out = []
-    for i, (xb, yb) in enumerate(built.train):
-        if i == steps:
+    for i, (xb, yb) in enumerate(batches):
+        if i == skip + steps:
             break
         kfac.fisher_step(built.model, built.optimizer, xb, yb, functional.cross_entropy)
-        out.append(built.optimizer.alignment)
+        if i >= skip:
+            out.append(built.optimizer.alignment)
     return float(np.mean(out))
 
 
