@@ -10,7 +10,11 @@ decay — I keeps weight 0.95^k after k statistics steps, a time constant of 20 
 every 10 — and until then the factors are ≈ I and the step is SGD at lr 1e-3. On a 310-step problem that is
 most of the run (measured: last-epoch loss 0.58 against tuned SGD's 0.012), so this test keeps the ratio and
 takes statistics every step and inverses every 10. The first-batch start, at the same settings, diverges:
-its rank-deficient factors put most directions below the damping (the second test)."""
+its rank-deficient factors put most directions below the damping (the second test).
+
+The test decides on the loss at the end (measured on seed 0: K-FAC 0.0004, SGD 0.011 at its best rate 0.03).
+Averaged over all 310 steps K-FAC is behind (0.53 against 0.19): its first ~50 steps, from near-identity factors,
+are SGD at lr 1e-3. "At least as fast per step" holds from there on, not from the first step."""
 import numpy as np
 import pytest
 import torch
