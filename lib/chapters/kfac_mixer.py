@@ -57,7 +57,7 @@ PROFILES = {
 # what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
 # in bf16 from the runs, epochs and images (no GPU was available to measure it)
 COST = {"smoke": "~20 s",
-        "small": "~85 min of training (72 runs, JOBS=2)",
+        "small": "~60 min of training with JOBS=2 (72 runs, 112 min of run time)",
         "paper": "3-6 weeks on one A100 (3 seeds x 15 runs x 100 epochs at 224 for Table 2, + Tables 3-4); "
                  "about a week with JOBS=8 on 8 GPUs"}
 
