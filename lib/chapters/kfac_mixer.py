@@ -346,12 +346,12 @@ def rates_tuned(P, sweep: dict, chosen: dict) -> verdicts.Precondition:
     edge = [f"{m} {o} {chosen[m][o]:g}" for m in chosen if m in swept for o, rates in grid.items()
             if chosen[m][o] in (min(rates), max(rates))]
     picked = "; ".join(f"{m}: " + ", ".join(f"{o} {chosen[m][o]:g}" for o in grid) for m in chosen if m in swept)
-    return verdicts.check("learning rates tuned at this scale",
-                          bool(swept) and not edge and not unswept and all(len(r) > 2 for r in grid.values()),
+    has_inside = all(len(r) > 2 for r in grid.values())                  # a grid of 1–2 rates is all edge
+    return verdicts.check("learning rates tuned at this scale", bool(swept) and not edge and not unswept and has_inside,
                           f"best of the CIFAR-10 sweep ({picked or 'no sweep runs'})"
                           + (f"; at the edge of its sweep: {', '.join(edge)}" if edge else "")
                           + (f"; not swept (the paper's rates): {', '.join(unswept)}" if unswept else "")
-                          + ("" if all(len(r) > 2 for r in grid.values()) else "; a grid of < 3 rates has no inside"))
+                          + ("" if has_inside else "; a grid of < 3 rates has no inside"))
 
 
 def targets_reached(runs: dict, target: dict, *, before: int | None = None) -> verdicts.Precondition:
