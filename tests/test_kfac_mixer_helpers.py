@@ -5,11 +5,12 @@ import math
 
 import pandas as pd
 
-from lib import report, train, verdicts
+from lib import profiles, report, train, verdicts
 from lib.chapters import kfac_mixer
 
 CH = "01_kfac_mlp_mixer"
 TUNED = verdicts.check("learning rates tuned at this scale", True)
+SMALL = profiles.check(CH, profile="small")          # 10 epochs: full rate for epochs 0–4, plateau window 2 → 4
 
 
 def hist(accs, losses=None, times=None):
@@ -33,26 +34,45 @@ def test_subset_keeps_the_given_models_in_their_order():
     assert list(kfac_mixer.subset(values, ["B/16", "S/16"])) == ["B/16", "S/16"]
 
 
-def test_preconditions_are_trained_then_tuned():
+def test_preconditions_are_trained_then_tuned_then_plateaued():
     flat = hist([20, 28], losses=[2.04, 1.95])                                   # -4% loss: did not train
-    runs = {("S/16", "SGD", 0): hist([12, 40]), ("S/16", "(SGD, K-FAC)", 0): flat, ("B/16", "SGD", 0): flat}
-    trained, tuned = kfac_mixer.preconditions(runs, ["S/16"], TUNED, data="cifar10")
+    runs = {("S/16", "SGD", 0): hist([12, 40] + [45] * 8), ("S/16", "(SGD, K-FAC)", 0): flat, ("B/16", "SGD", 0): flat}
+    trained, tuned, plateau = kfac_mixer.preconditions(SMALL, runs, ["S/16"], TUNED, data="cifar10", labels=["SGD"])
     assert trained.met and trained.detail == "all 1 runs" and tuned is TUNED      # the graft label is not compared
-    trained, _ = kfac_mixer.preconditions(runs, ["S/16"], TUNED, data="cifar10", labels={"(SGD, K-FAC)": {}})
+    assert plateau.met and "S/16 SGD +0.0" in plateau.detail
+    trained, _ = kfac_mixer.preconditions(SMALL, runs, ["S/16"], TUNED, data="cifar10", labels={"(SGD, K-FAC)": {}},
+                                          end_point=False)
     assert not trained.met and "S/16 (SGD, K-FAC) seed 0" in trained.detail
-    assert not kfac_mixer.preconditions(runs, ["S/16", "B/16"], TUNED, data="cifar10")[0].met
+    assert not kfac_mixer.preconditions(SMALL, runs, ["S/16", "B/16"], TUNED, data="cifar10", labels=["SGD"],
+                                        end_point=False)[0].met
+
+
+def test_plateau_is_the_full_rate_rise_of_the_seed_mean():
+    assert kfac_mixer.plateau_window(5) == (2, 4) and kfac_mixer.plateau_window(50) == (39, 49)
+    climbing = [10, 20, 30, 38, 44, 50, 51, 51, 51, 51]                          # +14 from epoch 2 to 4, then decayed
+    runs = {("S/16", "SGD", s): hist([a + s for a in climbing]) for s in range(3)}
+    runs |= {("S/16", "K-FAC", s): hist([30, 40, 45, 45.5, 45 + s, 50, 50, 50, 50, 50]) for s in range(3)}
+    assert kfac_mixer.full_rate_rise(runs, "S/16", "SGD", (2, 4)) == 14.0
+    assert kfac_mixer.full_rate_rise(runs, "S/16", "K-FAC", (2, 4)) == 1.0       # seeds +0, +1, +2: mean 1 ≤ 1
+    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["K-FAC"], data="cifar10")
+    assert pre.met and pre.name == "at a plateau before the rate's first decay (epoch 5)"
+    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["SGD", "K-FAC"], data="cifar10")
+    assert not pre.met and "S/16 SGD +14.0, S/16 K-FAC +1.0" in pre.detail
+    smoke = profiles.check(CH, profile="smoke")                                  # 2 epochs: 1 at full rate
+    pre = kfac_mixer.plateaued(smoke, runs, ["S/16"], ["K-FAC"], data="cifar10")
+    assert not pre.met and "too short" in pre.detail
 
 
 def test_claim_sgd_best_on_pt_not_run_and_decided():
     claims = report.Claims(CH, "small")
-    kfac_mixer.claim_sgd_best_on_pt(claims, "table2", {}, kfac_mixer.PAPER_T2, TUNED, data="cifar10",
+    kfac_mixer.claim_sgd_best_on_pt(SMALL, claims, "table2", {}, kfac_mixer.PAPER_T2, TUNED, data="cifar10",
                                     not_run="no checkpoint")
     row = claims.rows[-1]
     assert (row["item"], row["verdict"], row["reason"]) == ("table2", "not run", "no checkpoint")
     means = {"SGD": 90.0, "Adam": 70.0, "K-FAC": 80.0}                            # SGD best by 10 points
-    runs = {("B/16-PT", o, s): hist([m - 20, m + s - 1]) for o, m in means.items() for s in range(3)}
+    runs = {("B/16-PT", o, s): hist([m - 20] + [m + s - 1] * 9) for o, m in means.items() for s in range(3)}
     runs["S/16", "Adam", 0] = hist([99, 99])                                      # another model: not looked at
-    kfac_mixer.claim_sgd_best_on_pt(claims, "table3", runs, kfac_mixer.PAPER_T3, TUNED, data="cifar100")
+    kfac_mixer.claim_sgd_best_on_pt(SMALL, claims, "table3", runs, kfac_mixer.PAPER_T3, TUNED, data="cifar100")
     row = claims.rows[-1]
     assert (row["item"], row["claim"], row["verdict"]) == ("table3", "fine-tuning B/16-PT: SGD is best", "reproduced")
     assert row["n"] == "3/3/3/3" and row["preconditions"].startswith("met: every compared run trained (all 9 runs)")

@@ -57,7 +57,7 @@ PROFILES = {
 # what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
 # in bf16 from the runs, epochs and images (no GPU was available to measure it)
 COST = {"smoke": "~20 s",
-        "small": "~60 min of training with JOBS=2 (72 runs, 112 min of run time)",
+        "small": "~65 min of training with JOBS=2 (75 runs, 123 min of run time)",
         "paper": "3-6 weeks on one A100 (3 seeds x 15 runs x 100 epochs at 224 for Table 2, + Tables 3-4); "
                  "about a week with JOBS=8 on 8 GPUs"}
 
@@ -99,6 +99,12 @@ SIMILAR_MARGIN = 2.5
 # the weights (smoke, after the identity warm-up: 1 − 2e-8; from the first step, where the identity-started K-FAC's
 # steps are tiny: 1 − 3e-4). 1e-3 covers that and stays far below the guarded cell (smoke: 0.73).
 ALIGN_TOL = 1e-3
+# "At a plateau": the paper's accuracy claims are about the best accuracy of 100-epoch runs, after the runs stopped
+# improving. A run still climbing at its full rate when the rate is cut ends where the budget cut it, and an
+# accuracy gap between two such runs measures which optimizer is faster, not where each ends (a gap in either
+# direction). Over the last fifth of the full-rate epochs (at least 2), the seed-mean test accuracy of every
+# compared optimizer must rise by at most PLATEAU_RISE points; the seed spread of the best accuracy is ~1 point.
+PLATEAU_RISE = 1.0
 
 
 def optimizer_spec(name: str, P, *, lr: float | None = None, **kfac_options) -> dict:
@@ -368,16 +374,45 @@ def targets_reached(runs: dict, target: dict, *, before: int | None = None) -> v
     return verdicts.check(name, not missed, f"not reached by {', '.join(missed)}" if missed else f"all {n} runs")
 
 
-def first_decay(P) -> int:
+def first_decay(P, data: str = "cifar10") -> int:
     """The first epoch at the decayed rate under the multistep schedule (×0.1 at 50% of the epochs)."""
-    return P.settings["epochs"] // 2
+    return P.settings["c100_epochs" if data == "cifar100" else "epochs"] // 2
 
 
-def preconditions(runs: dict, models, tuned: verdicts.Precondition, *, data: str,
-                  labels=OPTIMIZERS) -> list[verdicts.Precondition]:
+def plateau_window(decay: int) -> tuple[int, int]:
+    """(first, last) epoch of the last fifth (≥ 2 epochs) of the full-rate epochs 0 … ``decay`` − 1."""
+    return decay - 1 - max(2, decay // 5), decay - 1
+
+
+def full_rate_rise(runs: dict, model: str, label: str, window: tuple[int, int]) -> float:
+    """The seed-mean rise of test accuracy from epoch ``window[0]`` to ``window[1]`` of ``model`` × ``label``."""
+    hs = [h for (m, o, _), h in runs.items() if (m, o) == (model, label)]
+    return float(np.mean([h.epochs[window[1]]["test_acc"] - h.epochs[window[0]]["test_acc"] for h in hs]))
+
+
+def plateaued(P, runs: dict, models, labels, *, data: str) -> verdicts.Precondition:
+    """Every compared optimizer was at a plateau when its rate was first cut: the seed-mean test accuracy rose by
+    ≤ :data:`PLATEAU_RISE` points over the last fifth of the full-rate epochs (:func:`full_rate_rise`). Without it a
+    best-accuracy gap measures the budget (which optimizer is faster), not the end point the paper's claim is about."""
+    decay = first_decay(P, data)
+    window = plateau_window(decay)
+    name = f"at a plateau before the rate's first decay (epoch {decay})"
+    if window[0] < 0:
+        return verdicts.check(name, False, f"the full-rate phase has {decay} epochs: too short to show a plateau")
+    rises = {f"{m} {o}": full_rate_rise(runs, m, o, window) for m in models for o in labels}
+    return verdicts.check(name, all(r <= PLATEAU_RISE for r in rises.values()),
+                          f"test accuracy rise from epoch {window[0]} to {window[1]}: "
+                          + ", ".join(f"{k} {r:+.1f}" for k, r in rises.items()) + f" (at most {PLATEAU_RISE:g} points)")
+
+
+def preconditions(P, runs: dict, models, tuned: verdicts.Precondition, *, data: str, labels=OPTIMIZERS,
+                  end_point: bool = True) -> list[verdicts.Precondition]:
     """The preconditions of an optimizer comparison on ``models``: every run of ``models`` × ``labels`` trained
-    (:func:`trained`) and the rates ``tuned`` at this scale (:func:`rates_tuned`, computed once per chapter)."""
-    return [trained(runs, models, labels, data=data), tuned]
+    (:func:`trained`), the rates ``tuned`` at this scale (:func:`rates_tuned`, computed once per chapter) and, for a
+    claim about the runs' end point (best accuracy; not epochs to target), every optimizer at a plateau
+    (:func:`plateaued`)."""
+    out = [trained(runs, models, labels, data=data), tuned]
+    return out + [plateaued(P, runs, models, labels, data=data)] if end_point else out
 
 
 # --- rules ------------------------------------------------------------------------------------------------
@@ -505,7 +540,7 @@ def subset(values: dict, models) -> dict:
     return {m: values[m] for m in models}
 
 
-def claim_sgd_best_on_pt(claims: report.Claims, item: str, runs: dict, paper: dict, tuned: verdicts.Precondition,
+def claim_sgd_best_on_pt(P, claims: report.Claims, item: str, runs: dict, paper: dict, tuned: verdicts.Precondition,
                          *, data: str, not_run: str | None = None) -> None:
     """Claim 4 (Tables 2 and 3, Section 5.2 "SGD significantly outperforms Adam and K-FAC"): fine-tuning B/16-PT,
     SGD is best (:func:`rule_best` on the B/16-PT runs of ``runs``, under :func:`preconditions`); recorded in
@@ -515,7 +550,7 @@ def claim_sgd_best_on_pt(claims: report.Claims, item: str, runs: dict, paper: di
         claims.add(item, text, rule=rule, not_run=not_run)
         return
     acc = accuracies(runs, ["B/16-PT"], OPTIMIZERS)    # {"B/16-PT": {optimizer: per-seed best accuracy}}
-    claims.add(item, text, rule_best(acc, "SGD", preconditions(runs, ["B/16-PT"], tuned, data=data)), rule=rule,
+    claims.add(item, text, rule_best(acc, "SGD", preconditions(P, runs, ["B/16-PT"], tuned, data=data)), rule=rule,
                paper=summary(paper_values(paper, ["B/16-PT"])), ours=summary(acc))
 
 
