@@ -59,7 +59,7 @@ LIB := $(shell find lib -name '*.py')
 # the names make reproduce-<short>-<item> takes: the first word after NN_ (01_kfac_mlp_mixer -> kfac)
 SHORT := $(foreach c,$(notdir $(CHAPTERS:.py=)),$(word 2,$(subst _, ,$(c))))
 
-.PHONY: help setup data book lab html report list verify lint test bench clean distclean FORCE
+.PHONY: help setup data book lab html report list verify lint test test-gpu-paths bench clean distclean FORCE
 
 help: ## this list
 	@echo "The reproduction book — targets (cost: small profile on 2 CPU cores / paper profile on one GPU)"
@@ -157,6 +157,10 @@ lint: $(STAMP) ## ruff over lib/, book/, tests/, benchmarks/ (pyproject.toml's r
 test: lint ## the linter, unit tests + every chapter at the smoke profile (~15 min on 2 CPU cores)
 	$(PY) -m lib.data --allow-missing
 	$(PY) -m pytest -q tests
+
+test-gpu-paths: $(STAMP) ## the GPU's fast paths on the CPU: bf16 autocast + channels_last + torch.compile, every chapter at smoke (BOOK_FAST=1)
+	$(PY) -m lib.data --allow-missing
+	BOOK_FAST=1 $(PY) -m pytest -q tests/test_gpu_paths.py
 
 bench: $(STAMP) data ## speed ratios against same-process baselines (~2 min)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

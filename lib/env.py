@@ -30,6 +30,35 @@ def workers(jobs: int | None = None, executor: str | None = None) -> tuple[int, 
     return jobs, executor
 
 
+# The three fast paths of a GPU run, each a setting so that they can be exercised on any device (``make
+# test-gpu-paths`` runs every chapter at the smoke profile on the CPU with all three on). Unset, a path is on
+# where it pays (bf16 autocast and channels_last on CUDA) and off elsewhere (fp32 on the CPU keeps runs exactly
+# repeatable); torch.compile is off unless asked for. BOOK_FAST=1 switches all three on.
+FAST_PATHS = {"amp": "BOOK_AMP", "channels_last": "BOOK_CHANNELS_LAST", "compile": "BOOK_COMPILE"}
+
+
+def fast_paths(device: str = "cpu") -> dict:
+    """{"amp": "bf16" | None, "channels_last": bool, "compile": bool} for ``device``, from ``BOOK_AMP`` (bf16 | off),
+    ``BOOK_CHANNELS_LAST`` and ``BOOK_COMPILE`` (1 | 0), or ``BOOK_FAST=1`` for all three; checked before any
+    compute."""
+    cuda = torch.device(device).type == "cuda"
+    fast = _flag("BOOK_FAST", False)
+    amp = os.environ.get("BOOK_AMP", "bf16" if fast or cuda else "off")
+    if amp not in ("bf16", "off"):
+        raise ValueError(f"BOOK_AMP={amp!r}: use 'bf16' or 'off'")
+    return {"amp": None if amp == "off" else amp, "channels_last": _flag("BOOK_CHANNELS_LAST", fast or cuda),
+            "compile": _flag("BOOK_COMPILE", fast)}
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in ("0", "1"):
+        raise ValueError(f"{name}={raw!r}: use 1 (on) or 0 (off)")
+    return raw == "1"
+
+
 def default_device() -> str:
     """``"cuda"`` when a GPU is there, else ``"cpu"``; a chapter's ``device`` parameter overrides it."""
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -80,7 +109,7 @@ class Provenance(dict):
         super().__init__(chapter=chapter, commit=git_commit(), started=datetime.now(timezone.utc).isoformat(
             timespec="seconds"), python=platform.python_version(), torch=torch.__version__,
             torchvision=torchvision.__version__, device=device, device_name=device_name(device),
-            profile=profile, seeds=list(seeds))
+            fast_paths=fast_paths(device), profile=profile, seeds=list(seeds))
 
     def finish(self) -> "Provenance":
         """Wall time, and the run store's use: runs reused / stale (with the commits that made them) / trained."""

@@ -37,16 +37,20 @@ OPTIONAL = {"augment": "loader.Augment's fields (flip, crop_pad, resize, center_
             "init_from": "a finished run config with kept weights to start from",
             "checkpoint": "a pretrained Mixer checkpoint (timm's names) to start from",
             "mi": "lib.optim.mi_lr.Probe's fields: I(H;Y) measured every epoch",
-            "apt": "{'every': k}: the activation pattern temperature every k steps (lib.measure.apt.APTStep)"}
+            "apt": "{'every': k}: the activation pattern temperature every k steps (lib.measure.apt.APTStep)",
+            "fast_paths": "lib.env.fast_paths when any is on: bf16 autocast, channels_last, torch.compile"}
 
 
 def run_config(P, *, kind: str, data: str, n_train, n_test, model: str, model_kwargs: dict, optimizer: dict,
                schedule, epochs: int, batch: int, seed: int, **optional) -> dict:
     """The one builder of a run config: the required keys, the profile and ``max_steps`` from the chapter's
-    parameters ``P``, and the :data:`OPTIONAL` keys given (checked by :func:`check_config`)."""
+    parameters ``P``, the fast paths on ``P.device`` when any is on (they change a run's numbers, so a run with
+    them is another run than one without), and the :data:`OPTIONAL` keys given (checked by :func:`check_config`)."""
+    fast = env.fast_paths(P.device)
     return check_config({"kind": kind, "data": data, "n_train": n_train, "n_test": n_test, "model": model,
                          "model_kwargs": model_kwargs, "optimizer": optimizer, "schedule": schedule, "epochs": epochs,
-                         "batch": batch, "seed": seed, "profile": P.profile, "max_steps": P.max_steps, **optional})
+                         "batch": batch, "seed": seed, "profile": P.profile, "max_steps": P.max_steps,
+                         **({"fast_paths": fast} if fast != train.NO_FAST else {}), **optional})
 
 
 def check_config(c: dict) -> dict:
@@ -139,10 +143,13 @@ def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict
     h = train.fit(b.model, b.optimizer, b.train, b.test, epochs=c["epochs"], scheduler=sched,
                   scheduler_interval="batch" if optim.per_batch(c["schedule"]) else "epoch", step=step,
                   loss_fn=autoencoders.mean_loss if unsupervised else F.cross_entropy, device=device,
-                  measure=measure, max_steps=c.get("max_steps"), checkpoint=checkpoint, progress=progress, desc=label)
+                  measure=measure, max_steps=c.get("max_steps"), checkpoint=checkpoint, progress=progress, desc=label,
+                  fast=c.get("fast_paths"))
     if c.get("keep_weights"):
         torch.save(b.model.state_dict(), checkpoint.parent / "model.pt")
-    return {**h.to_dict(), "device": device, "data_source": b.data.source}
+    fast = c.get("fast_paths", train.NO_FAST)                     # absent from the config: all off
+    return {**h.to_dict(), "device": device, "data_source": b.data.source, "fast_paths": fast,
+            "compiled": train.compiled(fast, step)}
 
 
 def run_classifier(config: dict, *, device: str = "cpu", progress: bool = True, label: str = "") -> train.History:
@@ -156,11 +163,14 @@ def run_many(configs: dict, *, device: str = "cpu", jobs: int | None = None, exe
              label: str = "") -> dict:
     """``{key: config}`` -> ``{key: History}`` for runs that do not depend on each other's results. With
     ``JOBS`` > 1 or another ``EXECUTOR`` (``lib.parallel``) the unfinished ones are trained by parallel workers
-    first; every History is then read from the run store (serially trained when JOBS = 1)."""
+    first; every History is then read from the run store (serially trained when JOBS = 1). The runs the workers
+    trained count as trained in this process's ``runs.SESSION``, not as reused when read back."""
     jobs, executor = env.workers(jobs, executor)
     todo = list({runs.key(c): c for c in map(check_config, configs.values()) if runs.finished(c) is None}.values())
     if todo and (jobs > 1 or executor != "local"):
         parallel.execute(train_worker, todo, jobs=jobs, executor=executor, device=device)
+        runs.SESSION["trained"] += len(todo)
+        runs.SESSION["reused"] -= len(todo)            # each is read back below once at least
     return {k: run_classifier(c, device=device, label=f"{label} {k}".strip()) for k, c in configs.items()}
 
 

@@ -2,9 +2,10 @@
 
 ``fit`` works with any torch optimizer or our own, any scheduler stepped per batch or per epoch, and
 an optional custom ``step`` for optimizers that need more than ``loss.backward(); opt.step()``
-(K-FAC's sampled-label pass, SAM's two passes). On CUDA it uses bf16 autocast and channels_last,
-and ``torch.compile`` when asked. With a ``checkpoint`` path it saves after every epoch and resumes
-from there; a non-finite loss stops the run and marks it diverged.
+(K-FAC's sampled-label pass, SAM's two passes). ``fast`` switches on the GPU's fast paths (bf16 autocast,
+channels_last, ``torch.compile``; ``lib.env.fast_paths`` decides them, on any device); a step that registers
+hooks (``step.compiles = False``) runs uncompiled. With a ``checkpoint`` path it saves after every epoch and
+resumes from there; a non-finite loss stops the run and marks it diverged.
 """
 from __future__ import annotations
 
@@ -71,16 +72,25 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def autocast(device: str):
-    """bf16 autocast on CUDA, nothing on the CPU (where fp32 keeps runs exactly repeatable)."""
-    if torch.device(device).type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+NO_FAST = {"amp": None, "channels_last": False, "compile": False}     # fp32, contiguous, eager
 
 
-def to_device(xb: torch.Tensor, device: str) -> torch.Tensor:
+def autocast(device: str, amp: str | None = None):
+    """``amp`` ("bf16") autocast on ``device``'s type, or nothing (fp32)."""
+    if amp is None:
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
+
+
+def fp32(device):
+    """Autocast off on ``device`` (a torch.device or its name) for numerically sensitive code inside an autocast
+    region: each op in it computes in its inputs' dtype, which such code makes float32."""
+    return torch.autocast(torch.device(device).type, enabled=False)
+
+
+def to_device(xb: torch.Tensor, device: str, channels_last: bool = False) -> torch.Tensor:
     xb = xb.to(device, non_blocking=True)
-    if xb.ndim == 4 and torch.device(device).type == "cuda":
+    if xb.ndim == 4 and channels_last:
         xb = xb.contiguous(memory_format=torch.channels_last)
     return xb
 
@@ -103,16 +113,18 @@ def _correct(out: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(model, loader, *, loss_fn: Callable = F.cross_entropy, device: str = "cpu",
-             max_batches: int | None = None) -> tuple[float, float]:
-    """Mean loss and accuracy (in %) of ``model`` over ``loader`` (its first ``max_batches`` batches)."""
+             max_batches: int | None = None, fast: dict | None = None) -> tuple[float, float]:
+    """Mean loss and accuracy (in %) of ``model`` over ``loader`` (its first ``max_batches`` batches), with the
+    fast paths ``fast`` (:data:`NO_FAST` when None)."""
+    fast = fast or NO_FAST
     was_training = model.training
     model.eval()
     total_loss, correct, n = 0.0, 0.0, 0
     for i, (xb, yb) in enumerate(loader):
         if max_batches is not None and i >= max_batches:
             break
-        xb, yb = to_device(xb, device), yb.to(device)
-        with autocast(device):
+        xb, yb = to_device(xb, device, fast["channels_last"]), yb.to(device)
+        with autocast(device, fast["amp"]):
             out = model(xb)
             total_loss += float(loss_fn(out, yb).float()) * len(yb)
         correct += float(_correct(out, yb))
@@ -125,20 +137,22 @@ def fit(model: torch.nn.Module, optimizer, train_loader, test_loader, *, epochs:
         scheduler=None, scheduler_interval: str = "epoch", step: Callable = standard_step,
         loss_fn: Callable = F.cross_entropy, device: str = "cpu", max_steps: int | None = None,
         checkpoint: str | Path | None = None, measure: Callable | None = None,
-        compile: bool = False, progress: bool = True, desc: str = "") -> History:
+        fast: dict | None = None, progress: bool = True, desc: str = "") -> History:
     """Train for ``epochs`` (or until ``max_steps`` optimizer steps), evaluating after each epoch
     (on at most ``max_steps`` test batches when it is set: a capped run is a check, not a result).
 
-    ``measure(model, epoch) -> dict`` adds a chapter's measurements to each epoch's record.
+    ``measure(model, epoch) -> dict`` adds a chapter's measurements to each epoch's record (outside autocast, on
+    the uncompiled model). ``fast``: {"amp": "bf16" | None, "channels_last", "compile"} (:data:`NO_FAST` when
+    None); compile is skipped for a ``step`` with ``compiles = False`` (:func:`compiled`).
     """
     if scheduler_interval not in ("epoch", "batch"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}")
     if epochs < 1 or (max_steps is not None and max_steps < 1):
         raise ValueError(f"epochs and max_steps must be >= 1, got {epochs}, {max_steps}")
-    cuda = torch.device(device).type == "cuda"
-    model.to(device, memory_format=torch.channels_last) if cuda else model.to(device)
+    fast = fast or NO_FAST
+    model.to(device, memory_format=torch.channels_last) if fast["channels_last"] else model.to(device)
     history = _resume(checkpoint, model, optimizer, scheduler) if checkpoint else History()
-    net = torch.compile(model) if compile and cuda else model
+    net = torch.compile(model) if compiled(fast, step) else model
     steps = history.epochs[-1]["steps"] if history.epochs else 0
     bar = tqdm(total=epochs, initial=len(history.epochs), desc=desc or "fit", unit="epoch",
                disable=not progress, mininterval=2)
@@ -150,8 +164,8 @@ def fit(model: torch.nn.Module, optimizer, train_loader, test_loader, *, epochs:
         train_loader.set_epoch(epoch)
         loss_sum, correct, n = torch.zeros((), device=device), torch.zeros((), device=device), 0
         for i, (xb, yb) in enumerate(train_loader):
-            xb, yb = to_device(xb, device), yb.to(device)
-            with autocast(device):
+            xb, yb = to_device(xb, device, fast["channels_last"]), yb.to(device)
+            with autocast(device, fast["amp"]):
                 loss, out = step(net, optimizer, xb, yb, loss_fn)
             loss_sum += loss.float() * len(yb)
             correct += _correct(out, yb)
@@ -169,7 +183,7 @@ def fit(model: torch.nn.Module, optimizer, train_loader, test_loader, *, epochs:
             record.update(test_loss=math.nan, test_acc=math.nan)
         else:
             record["test_loss"], record["test_acc"] = evaluate(net, test_loader, loss_fn=loss_fn, device=device,
-                                                               max_batches=max_steps)
+                                                               max_batches=max_steps, fast=fast)
             if measure is not None:
                 record.update(measure(model, epoch))
             if scheduler is not None and scheduler_interval == "epoch":
@@ -183,6 +197,14 @@ def fit(model: torch.nn.Module, optimizer, train_loader, test_loader, *, epochs:
         bar.set_postfix(loss=f"{record['train_loss']:.3g}", test_acc=f"{record['test_acc']:.2f}", lr=f"{lr:.2g}")
     bar.close()
     return history
+
+
+def compiled(fast: dict | None, step: Callable) -> bool:
+    """Whether :func:`fit` compiles the model: asked for by ``fast``, and ``step`` does not say ``compiles =
+    False``. Such steps read tensors that their hooks keep from inside the forward pass (K-FAC's layer outputs,
+    to differentiate the Fisher loss by them; APT's activation patterns); a compiled forward returns only its
+    outputs to autograd, so gradients with respect to values inside it do not exist."""
+    return bool((fast or NO_FAST)["compile"]) and getattr(step, "compiles", True)
 
 
 def _save(path, model, optimizer, scheduler, history: History) -> None:

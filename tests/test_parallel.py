@@ -30,8 +30,10 @@ def test_jobs_and_submitit_local_give_the_serial_results(tmp_path, monkeypatch):
     results = {}
     for mode, jobs, executor in (("serial", 1, "local"), ("jobs2", 2, "local"), ("submitit", 2, "submitit-local")):
         _in_store(tmp_path, monkeypatch, mode)
+        monkeypatch.setattr(runs, "SESSION", {"reused": 0, "stale": [], "trained": 0})
         results[mode] = experiment.run_many(_configs(), jobs=jobs, executor=executor, label=mode)
         assert all(runs.status(c) == "done" for c in _configs().values())
+        assert runs.summary() == "0 runs reused, 0 stale, 3 trained", mode      # workers' runs count as trained
     for mode in ("jobs2", "submitit"):
         for seed in (0, 1, 2):
             a, b = _strip(results["serial"][seed]), _strip(results[mode][seed])

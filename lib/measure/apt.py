@@ -66,7 +66,9 @@ def measuring(model: nn.Module):
 
 @torch.no_grad()
 def patterns(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Per ReLU layer, the boolean activity pattern (output > 0) of x, channels on axis 1."""
+    """Per ReLU layer, the boolean activity pattern (output > 0) of x, channels on axis 1. Under bf16 autocast the
+    pattern is the float32 one but for outputs below ~1e-40 (rounding to bf16 keeps a value's sign: it shares float32's
+    exponent range), and the comparisons of patterns are on booleans, exact in any precision."""
     out = {}
     hooks = [m.register_forward_hook(lambda mod, i, o, n=n: out.__setitem__(n, o > 0)) for n, m in relus(model).items()]
     try:
@@ -165,6 +167,8 @@ class APTStep:
             result = self.base(model, optimizer, xb, yb, loss_fn)
         self.i += 1
         return result
+
+    compiles = False    # hooks added and removed every ``every`` steps would recompile a compiled model each time
 
     def epoch_record(self, model=None, epoch=None) -> dict:
         rec = {f"T:{n}": float(np.mean([t[n] for t in self.log])) for n in (self.log[0] if self.log else {})}

@@ -70,7 +70,9 @@ def _counts_torch(x: np.ndarray, y: np.ndarray, k: int, block: int = 256) -> tup
 
 
 def ksg(x, y, *, k: int = 3, bits: bool = False, method: str = "auto", seed: int = 0) -> float:
-    """KSG estimator 1 of I(X;Y) for samples x (N, d_x) and y (N, d_y) (any trailing shape is flattened)."""
+    """KSG estimator 1 of I(X;Y) for samples x (N, d_x) and y (N, d_y) (any trailing shape is flattened).
+    The samples and every distance are float64 (numpy, or torch from numpy), also inside an autocast region:
+    autocast never casts float64, and bf16 distances would tie far more neighbours."""
     if len(x) != len(y):
         raise ValueError(f"x and y need the same number of samples, got {len(x)} and {len(y)}")
     if not 1 <= k < len(x):

@@ -182,16 +182,25 @@ def mean_loss(out: torch.Tensor, y=None) -> torch.Tensor:
 
 # ---------------------------------------------------------------- Gaussian and Dirichlet latents
 
+def at_least_fp32(t: torch.Tensor) -> torch.Tensor:
+    """``t`` in float32 when it is in a lower precision (bf16 / fp16 under autocast), else unchanged (float64 stays)."""
+    return t.float() if t.is_floating_point() and torch.finfo(t.dtype).bits < 32 else t
+
+
 def gamma_icdf_approx(u: torch.Tensor, alpha: torch.Tensor, rate: float = 1.0) -> torch.Tensor:
     """log of Eq. (7): F⁻¹(u; α, β) ≈ β⁻¹ (u·α·Γ(α))^{1/α} — the inverse of the small-x expansion of the
     Gamma CDF, P(α, x) ≈ x^α / (α Γ(α)); exact as u → 0, good for α ≲ 1 (Joo et al., Sec. 3.2).
-    Returned as log v = (log u + log α + lnΓ(α)) / α − log β, so that small α do not underflow."""
+    Returned as log v = (log u + log α + lnΓ(α)) / α − log β, so that small α do not underflow. In float32 at
+    least, whatever α's dtype (bf16 under autocast would round lnΓ and the 1/α power)."""
+    u, alpha = at_least_fp32(u), at_least_fp32(alpha)
     return (torch.log(u) + torch.log(alpha) + torch.lgamma(alpha)) / alpha - math.log(rate)
 
 
 def dirichlet_rsample(alpha: torch.Tensor, u: torch.Tensor | None = None) -> torch.Tensor:
     """z ~ Dirichlet(α) by the Gamma composition: v_k = F⁻¹(u_k; α_k, 1), z = v / Σv (softmax of log v),
-    one uniform per sample and dimension (each row on its own). Differentiable in α."""
+    one uniform per sample and dimension (each row on its own). Differentiable in α; float32 (as
+    :func:`gamma_icdf_approx`)."""
+    alpha = at_least_fp32(alpha)
     if u is None:
         u = torch.rand_like(alpha).clamp_min(torch.finfo(alpha.dtype).tiny)
     return torch.softmax(gamma_icdf_approx(u, alpha), dim=-1)
@@ -200,7 +209,8 @@ def dirichlet_rsample(alpha: torch.Tensor, u: torch.Tensor | None = None) -> tor
 def multigamma_kl(alpha_hat: torch.Tensor, alpha: torch.Tensor | float) -> torch.Tensor:
     """KL(MultiGamma(α̂, 1) ‖ MultiGamma(α, 1)) = Σ_k [lnΓ(α_k) − lnΓ(α̂_k) + (α̂_k − α_k) ψ(α̂_k)], summed
     over the last axis (Joo et al., Eq. 3). The proposal prints log(α̂) for lnΓ(α̂) and ψ(α) for ψ(α̂), and
-    names it KL(P‖Q): this is the posterior-to-prior KL the ELBO needs."""
+    names it KL(P‖Q): this is the posterior-to-prior KL the ELBO needs. In float32 at least, whatever α̂'s dtype."""
+    alpha_hat = at_least_fp32(alpha_hat)
     alpha = torch.as_tensor(alpha, dtype=alpha_hat.dtype, device=alpha_hat.device)
     return (torch.lgamma(alpha) - torch.lgamma(alpha_hat) + (alpha_hat - alpha) * torch.digamma(alpha_hat)).sum(-1)
 

@@ -22,6 +22,10 @@ batch's statistics, which are rank-deficient (rank ≤ the batch's rows), so mos
 damping and are multiplied by up to 1/λ. ``wd_from_step``: weight decay is added only from that optimizer step
 on; the reference code's 20 statistics steps (``20 * stats_every``) when None, 0 for always.
 
+Under bf16 autocast (``lib.env.fast_paths``) the factors, their eigendecompositions (``eigh`` has no bf16 kernel),
+the damping and the preconditioned step stay in float32: the statistics are cast to float32 and computed, like
+the whole ``step``, with autocast off (``lib.train.fp32``); only the model's forward and backward run in bf16.
+
 Two quirks of that code can be switched on to study them (chapter 01, item ``quirks``):
 ``g_rows_quirk``: G is averaged over the N·R rows but scaled by N·R instead of N, i.e. R× the
 expand G (which weakens the damping per layer); ``rewrite_grad``: the preconditioned step is written
@@ -36,6 +40,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lib.optim import OPTIMIZERS
+from lib.train import fp32
 
 FISHERS = ("true", "empirical")
 INITS = ("identity", "first_batch")
@@ -108,7 +113,7 @@ class KFAC(torch.optim.Optimizer):
         layers' outputs only: no weight gradients are computed for it (torch.autograd.grad)."""
         outs = [self._out.pop(m) for m in self.layers]
         grads = torch.autograd.grad(fisher_loss, outs, retain_graph=True)
-        with torch.no_grad():
+        with torch.no_grad(), fp32(fisher_loss.device):
             self._fold(grads, batch_size)
 
     def _fold(self, grads, batch_size: int) -> None:
@@ -150,6 +155,10 @@ class KFAC(torch.optim.Optimizer):
     # ---------------------------------------------------------- the step
     @torch.no_grad()
     def step(self, closure=None):
+        with fp32(self.layers[0].weight.device):
+            self._step()
+
+    def _step(self):
         if any("A" not in self.state[m.weight] for m in self.layers):
             raise RuntimeError("K-FAC has no curvature statistics yet: train with lib.optim.kfac.fisher_step "
                                "(it runs the Fisher backward pass when statistics are due)")
@@ -226,4 +235,5 @@ def fisher_step(model, optimizer, xb, yb, loss_fn):
     return loss.detach(), out.detach()
 
 
+fisher_step.compiles = False    # its hooks keep the layers' outputs from inside the forward (lib.train.compiled)
 KFAC.training_step = staticmethod(fisher_step)    # train.fit's step for K-FAC (lib.optim.training_step)
