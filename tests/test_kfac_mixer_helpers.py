@@ -58,6 +58,9 @@ def test_plateau_is_the_full_rate_rise_of_the_seed_mean():
     assert pre.met and pre.name == "at a plateau before the rate's first decay (epoch 5)"
     pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["SGD", "K-FAC"], data="cifar10")
     assert not pre.met and "S/16 SGD +14.0, S/16 K-FAC +1.0" in pre.detail
+    runs["S/16", "K-FAC", 3] = hist([30, 40])                                    # capped after 2 epochs
+    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["K-FAC"], data="cifar10")
+    assert not pre.met and pre.detail == "no epoch 4 in the runs of S/16 K-FAC"
     smoke = profiles.check(CH, profile="smoke")                                  # 2 epochs: 1 at full rate
     pre = kfac_mixer.plateaued(smoke, runs, ["S/16"], ["K-FAC"], data="cifar10")
     assert not pre.met and "too short" in pre.detail

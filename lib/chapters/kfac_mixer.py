@@ -399,6 +399,10 @@ def plateaued(P, runs: dict, models, labels, *, data: str) -> verdicts.Precondit
     name = f"at a plateau before the rate's first decay (epoch {decay})"
     if window[0] < 0:
         return verdicts.check(name, False, f"the full-rate phase has {decay} epochs: too short to show a plateau")
+    short = sorted({f"{m} {o}" for (m, o, _), h in runs.items() if m in models and o in labels
+                    and len(h.epochs) <= window[1]})
+    if short:                                        # capped (max_steps) or diverged before the window's end
+        return verdicts.check(name, False, f"no epoch {window[1]} in the runs of {', '.join(short)}")
     rises = {f"{m} {o}": full_rate_rise(runs, m, o, window) for m in models for o in labels}
     return verdicts.check(name, all(r <= PLATEAU_RISE for r in rises.values()),
                           f"test accuracy rise from epoch {window[0]} to {window[1]}: "
