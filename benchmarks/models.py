@@ -46,8 +46,7 @@ if __name__ == "__main__":
     steps = 20 if device == "cuda" else 2
     print(f"device: {env.device_name(device)}; batch {args.batch}; 224×224; forward+backward; amp {fast['amp']}, "
           f"channels_last {fast['channels_last']}; {warmup} warm-up + {steps} timed steps")
-    x = torch.randn(args.batch, 3, 224, 224, device=device)
-    x = x.contiguous(memory_format=torch.channels_last) if fast["channels_last"] else x
+    x = train.to_device(torch.randn(args.batch, 3, 224, 224), device, fast["channels_last"])
     y = torch.randint(0, 1000, (args.batch,), device=device)
     layout = dict(memory_format=torch.channels_last) if fast["channels_last"] else {}
     for name, (ours_fn, timm_name) in PAIRS.items():

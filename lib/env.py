@@ -43,11 +43,11 @@ def fast_paths(device: str = "cpu") -> dict:
     compute."""
     cuda = torch.device(device).type == "cuda"
     fast = _flag("BOOK_FAST", False)
-    amp = os.environ.get("BOOK_AMP", "bf16" if fast or cuda else "off")
+    amp = os.environ.get(FAST_PATHS["amp"], "bf16" if fast or cuda else "off")
     if amp not in ("bf16", "off"):
-        raise ValueError(f"BOOK_AMP={amp!r}: use 'bf16' or 'off'")
-    return {"amp": None if amp == "off" else amp, "channels_last": _flag("BOOK_CHANNELS_LAST", fast or cuda),
-            "compile": _flag("BOOK_COMPILE", fast)}
+        raise ValueError(f"{FAST_PATHS['amp']}={amp!r}: use 'bf16' or 'off'")
+    return {"amp": None if amp == "off" else amp, "channels_last": _flag(FAST_PATHS["channels_last"], fast or cuda),
+            "compile": _flag(FAST_PATHS["compile"], fast)}
 
 
 def _flag(name: str, default: bool) -> bool:

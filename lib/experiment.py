@@ -140,14 +140,14 @@ def _train(c: dict, checkpoint, device: str, progress: bool, label: str) -> dict
         step = apt.APTStep(step, every=c["apt"]["every"], scheduler=sched if hasattr(sched, "observe") else None)
         measure = step.epoch_record
     unsupervised = getattr(b.model, "unsupervised", False)
+    fast = c.get("fast_paths", train.NO_FAST)                     # absent from the config: all off
     h = train.fit(b.model, b.optimizer, b.train, b.test, epochs=c["epochs"], scheduler=sched,
                   scheduler_interval="batch" if optim.per_batch(c["schedule"]) else "epoch", step=step,
                   loss_fn=autoencoders.mean_loss if unsupervised else F.cross_entropy, device=device,
                   measure=measure, max_steps=c.get("max_steps"), checkpoint=checkpoint, progress=progress, desc=label,
-                  fast=c.get("fast_paths"))
+                  fast=fast)
     if c.get("keep_weights"):
         torch.save(b.model.state_dict(), checkpoint.parent / "model.pt")
-    fast = c.get("fast_paths", train.NO_FAST)                     # absent from the config: all off
     return {**h.to_dict(), "device": device, "data_source": b.data.source, "fast_paths": fast,
             "compiled": train.compiled(fast, step)}
 
