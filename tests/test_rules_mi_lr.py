@@ -134,3 +134,27 @@ def test_preconditions_from_histories():
     assert mi_lr.plateaued(flat_top, "fixed").met
     assert mi_lr.epochs_to(runs, "policy 2", {s: 97.0 for s in range(3)}) == [2.0, 2.0, 2.0]
     assert mi_lr.epochs_to(runs, "fixed", {s: 99.0 for s in range(3)}) == [3.0, 3.0, 3.0]   # never: censored at its length
+
+
+def test_cool_down_rule():
+    """The paper prints no rate values (plots only), so the rule is tested on synthetic paths: a rate ending at
+    a third of its peak cools, one ending at its peak does not, a mixed one is undecided."""
+    peak = [0.06, 0.05, 0.055]
+    assert mi_lr.rule_cools(peak, [0.02, 0.015, 0.02]).holds is True
+    assert mi_lr.rule_cools(peak, [0.06, 0.049, 0.055]).holds is False
+    assert mi_lr.rule_cools(peak, [0.01, 0.05, 0.05]).holds is None
+    stuck = mi_lr.rule_cools(peak, [0.02, 0.015, 0.02], preconditions=[verdicts.check("the rate can fall", False)])
+    assert stuck.holds is None and "can fall" in stuck.reason
+
+
+def test_rise_caused_rule_compares_with_the_counterfactual():
+    before = np.array([0.01] * 3)
+    assert mi_lr.rule_rise_caused([0.05, 0.06, 0.055] - before, [0.02, 0.025, 0.022] - before).holds is True
+    assert mi_lr.rule_rise_caused([0.05, 0.06, 0.055] - before, [0.05, 0.062, 0.054] - before).holds is None
+    assert mi_lr.rule_rise_caused([0.02, 0.025, 0.022] - before, [0.05, 0.06, 0.055] - before).holds is False
+
+
+def test_cost_rule():
+    assert mi_lr.rule_cost_within([0.05, 0.06, 0.055]).holds is True
+    assert mi_lr.rule_cost_within([0.112, 0.115, 0.11]).holds is False       # the first edition's 11.2%
+    assert mi_lr.rule_cost_within([0.05, 0.15, 0.10]).holds is None
