@@ -188,10 +188,7 @@ if P.wants("tiling") and "mnist" in available:
 # add anything to the rate level it reaches? (8) Each policy's rate "then cools down": its last epoch's rate at
 # least 25% below its peak (per seed, interval) — for policy 2 only if the rate can fall at all, which needs IXY
 # below KSG's ceiling: its downward branches are γ·(1 − IHYLL/IXY). (9) Warm-up "seems effective for MNIST": it
-# ends at least as high as the fixed 0.01 it warms up to. (10) Our control for the MI feedback itself: each
-# policy's seed-mean rate path is **replayed** open-loop (a `table` schedule, no MI), and the policy must end
-# above its replay (Welch interval above 0) for the feedback, not the path it chose, to be what helped. The
-# MNIST runs are 30 epochs long.
+# ends at least as high as the fixed 0.01 it warms up to. The MNIST runs are 30 epochs long.
 
 # %%
 if P.wants("fig3") and "mnist" in available:
@@ -226,18 +223,21 @@ if P.wants("fig3") and "mnist" not in available:
 
 # %% [markdown]
 # What the policies did with the rate, and what the MI measurement cost per epoch — our goal, not the paper's: at
-# most 10% of the epoch (decided per run, interval over the runs; each share is a ratio within one run, so a
-# busy machine slows both its parts). IHYLL against the (tiled) IXY: the paper uses IHYLL > IXY as the signal to
-# slow down.
+# most 10% of the epoch. The runs here share the CPU (two at a time), which slows the probe and the training
+# by different amounts, so their recorded shares measure the load too: the goal is decided by `make bench`
+# (`benchmarks/mi_cost.py`, one epoch and one probe in one process on an idle machine), and the row below gives
+# the range the runs recorded. IHYLL against the (tiled) IXY: the paper uses IHYLL > IXY as the signal to slow
+# down.
 
 # %%
 if P.wants("fig3") and "mnist" in available:
     epoch_s = f3.groupby(["run", "seed"])["time_s"].diff().fillna(f3["time_s"])
     print(f"MI cost per epoch: {f3['mi_time_s'].mean():.2f} s = {100 * (f3['mi_time_s'] / epoch_s).mean():.1f}% of an epoch")
-    shares = mi_lr.mi_cost_shares(r3)
-    claims.add("fig3", f"the MI measurement costs at most {mi_lr.MI_COST_GOAL:.0%} of an epoch (our goal)",
-               mi_lr.rule_cost_within(shares), rule=f"one-sample t interval of {mi_lr.MI_COST_GOAL:.0%} − per-run share above 0",
-               paper="not stated", ours=f"per-run share {report.mean_std(100 * np.array(shares))}% over {len(shares)} runs")
+    shares = 100 * np.array(mi_lr.mi_cost_shares(r3))
+    claims.add("fig3", f"the MI measurement costs at most {mi_lr.MI_COST_GOAL:.0%} of an epoch (our goal)", rule="",
+               paper="not stated", ours=f"per-run share {report.mean_std(shares)}% over {len(shares)} runs",
+               not_run=f"timed by make bench (benchmarks/mi_cost.py) on an idle machine: these runs shared the CPU, "
+                       f"and their per-run shares range {shares.min():.1f}-{shares.max():.1f}%")
     display(f3.groupby("run").agg(lr_max=("lr", "max"), lr_end=("lr", "last"), IHYLL_end=("IHYLL", "last"),
                                   IXY=("IXY", "first")).round(4))
 
@@ -245,7 +245,7 @@ if P.wants("fig3") and "mnist" in available:
 # ## Figure 4 — CIFAR-10, the same model
 #
 # As Figure 3 with γ₁ = 0.01 for policy 1 and dampened increases for policy 2 (γ₁ = γ₂ = 0.01), and the same
-# fixed-rate sweep, the rate-matched controls and the replayed rate paths. The paper trains the fixed and
+# fixed-rate sweep and the rate-matched controls. The paper trains the fixed and
 # warm-up runs 200 epochs and the dynamic ones 50; the `small` profile trains every run for the same 12 epochs,
 # three seeds; "at least as high" allows 1 point here. At 12 epochs neither policy has time to cool (the
 # cool-down claims say so with their numbers); "warm-up is insufficient for CIFAR-10" has no criterion to test.
@@ -260,7 +260,7 @@ elif P.wants("fig4"):
 # %% [markdown]
 # ## Figure 5 — a batch-size change during training
 #
-# The base run (fixed 0.01, batch 100) is Figure 3's fixed run. From its checkpoint after epoch 3 (a run
+# The base run is the fixed 0.01 at batch 100 (12 epochs at small). From its checkpoint after epoch 3 (a run
 # of the same config stopped there, with its weights kept: same seed, same batches, so the same state), runs
 # continue with batch 500: fixed 0.01, and policy 2 (γ = 0.1, LR 0.001…0.1) tracking IHYLL's value only
 # for the 5 epochs after the change, its history carried over from the first 3 epochs — and, as our control,
@@ -301,8 +301,8 @@ if P.wants("fig5") and "mnist" in available:
             e["epoch"] += bc["at"]                                   # continue the base run's epoch and step counts
             e["steps"] += prefixes[s].epochs[-1]["steps"]
         r5[label, s] = type(cont)(epochs=prefixes[s].epochs + cont.epochs)
-    equal_steps = lambda k: report.mean_std([next(e["test_acc"] for e in r5["base (BS 100)", s].epochs
-                                                  if e["steps"] >= h.epochs[-1]["steps"])
+    equal_steps = lambda k: report.mean_std([next((e["test_acc"] for e in r5["base (BS 100)", s].epochs
+                                                   if e["steps"] >= h.epochs[-1]["steps"]), np.nan)
                                              for s, h in mi_lr.group(r5, k).items()])
     t5 = pd.DataFrame([{"run": k, "paper end acc": mi_lr.PAPER_FIG5.get(k, ("—",))[0],
                         "paper best acc": mi_lr.PAPER_FIG5.get(k, ("—", "—"))[1],

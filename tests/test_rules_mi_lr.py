@@ -138,13 +138,28 @@ def test_preconditions_from_histories():
 
 def test_cool_down_rule():
     """The paper prints no rate values (plots only), so the rule is tested on synthetic paths: a rate ending at
-    a third of its peak cools, one ending at its peak does not, a mixed one is undecided."""
+    a third of its peak cools, one ending at its peak does not, a mixed one is undecided; a guard of the
+    unfavourable side (run too short, rate unable to fall) leaves a seen cool-down decided."""
     peak = [0.06, 0.05, 0.055]
     assert mi_lr.rule_cools(peak, [0.02, 0.015, 0.02]).holds is True
     assert mi_lr.rule_cools(peak, [0.06, 0.049, 0.055]).holds is False
     assert mi_lr.rule_cools(peak, [0.01, 0.05, 0.05]).holds is None
-    stuck = mi_lr.rule_cools(peak, [0.02, 0.015, 0.02], preconditions=[verdicts.check("the rate can fall", False)])
+    short = [verdicts.check("the rate can fall", False)]
+    assert mi_lr.rule_cools(peak, [0.02, 0.015, 0.02], if_not_holds=short).holds is True
+    stuck = mi_lr.rule_cools(peak, [0.06, 0.049, 0.055], if_not_holds=short)
     assert stuck.holds is None and "can fall" in stuck.reason
+    flat = mi_lr.rule_cools(peak, [0.02, 0.015, 0.02], preconditions=[verdicts.check("the rate rose", False)])
+    assert flat.holds is None and "rose" in flat.reason
+
+
+def test_rose_and_peaked_early_from_histories():
+    rising = {("policy 2", s): hist([50, 90, 97, 98, 98.5], lrs=[0.001, 0.01, 0.03, 0.05, 0.07]) for s in range(3)}
+    cooled = {("policy 1", s): hist([50, 90, 97, 98, 98.5], lrs=[0.001, 0.05, 0.04, 0.02, 0.01]) for s in range(3)}
+    flat = {("policy 1", s): hist([50, 90, 97], lrs=[0.001, 0.0015, 0.001]) for s in range(3)}
+    assert mi_lr.rose(rising, "policy 2", 0.001).met and not mi_lr.rose(flat, "policy 1", 0.001).met
+    late = mi_lr.peaked_early(rising, "policy 2")
+    assert not late.met and "100%" in late.detail                        # still at its peak at the last epoch
+    assert mi_lr.peaked_early(cooled, "policy 1").met                     # peak at epoch 1 of 0-4: 25%
 
 
 def test_rise_caused_rule_compares_with_the_counterfactual():
@@ -153,8 +168,3 @@ def test_rise_caused_rule_compares_with_the_counterfactual():
     assert mi_lr.rule_rise_caused([0.05, 0.06, 0.055] - before, [0.05, 0.062, 0.054] - before).holds is None
     assert mi_lr.rule_rise_caused([0.02, 0.025, 0.022] - before, [0.05, 0.06, 0.055] - before).holds is False
 
-
-def test_cost_rule():
-    assert mi_lr.rule_cost_within([0.05, 0.06, 0.055]).holds is True
-    assert mi_lr.rule_cost_within([0.112, 0.115, 0.11]).holds is False       # the first edition's 11.2%
-    assert mi_lr.rule_cost_within([0.05, 0.15, 0.10]).holds is None

@@ -4,8 +4,7 @@
 Per epoch: ``multistep`` (×0.1 at 50 % and 75 % of the epochs), ``waterfall`` (ResNet's ×0.1 at epochs 30,
 60, 80 of 90, scaled to the epochs), ``cosine`` (DeiT: a linear warm-up over ``warmup`` epochs from
 lr/(k+1), then cosine to 0), ``warmup`` (linear from ``start_factor``·lr to lr over ``epochs`` epochs, then
-constant), ``table`` (a recorded per-epoch path of rates, replayed open-loop). Per batch: ``onecycle``
-(torch's OneCycleLR over the whole run) and ``cyclic`` (CyclicLR).
+constant). Per batch: ``onecycle`` (torch's OneCycleLR over the whole run) and ``cyclic`` (CyclicLR).
 """
 from __future__ import annotations
 
@@ -36,16 +35,6 @@ def cosine(optimizer, *, run_epochs: int, total_steps: int, warmup: int = 0):
 @SCHEDULES.register("warmup")
 def warmup(optimizer, *, run_epochs: int, total_steps: int, epochs: int, start_factor: float):
     return lr_scheduler.LinearLR(optimizer, start_factor, total_iters=epochs)
-
-
-@SCHEDULES.register("table")
-def table(optimizer, *, run_epochs: int, total_steps: int, rates: list[float]):
-    """Epoch e runs at ``rates[e]`` (the last rate after the list ends); the optimizer's lr must be ``rates[0]``."""
-    base = optimizer.param_groups[0]["lr"]
-    if not rates or min(rates) <= 0 or abs(base - rates[0]) > 1e-12 * rates[0]:
-        raise ValueError(f"a table schedule needs positive rates starting at the optimizer's lr {base:g}, got "
-                         f"{rates[:3]}...; set the run's lr to rates[0]")
-    return lr_scheduler.LambdaLR(optimizer, lambda e: rates[min(e, len(rates) - 1)] / rates[0])
 
 
 @SCHEDULES.register("onecycle", per_batch=True)
