@@ -43,6 +43,10 @@ def test_ends_as_high_rule_and_the_papers_numbers():
     for data in ("mnist", "cifar10"):
         paper = mi_lr.PAPER[data]
         assert mi_lr.rule_ends_as_high(three(paper["policy 2"][0]), three(paper["fixed"][0]), data=data).holds is True
+    mnist = mi_lr.PAPER["mnist"]                 # warm-up "effective for MNIST": 98.95 vs fixed 98.94
+    assert mi_lr.rule_ends_as_high(three(mnist["warm-up"][0]), three(mnist["fixed"][0]), data="mnist").holds is True
+    for pol in ("policy 1", "policy 2"):         # each policy vs the paper's fixed run (it has no rate-matched one)
+        assert mi_lr.rule_ends_as_high(three(mnist[pol][0]), three(mnist["fixed"][0]), data="mnist").holds is True
     assert mi_lr.rule_ends_as_high([97.0, 97.1, 96.9], [98.9, 99.0, 98.8], data="mnist").holds is False
     assert mi_lr.rule_ends_as_high([98.0, 99.0, 98.5], [98.9, 99.0, 98.8], data="mnist").holds is None
     assert mi_lr.rule_ends_as_high([99.0, 99.1], [98.9, 99.0], data="mnist").reason.startswith("fewer than 3")
@@ -168,3 +172,12 @@ def test_rise_caused_rule_compares_with_the_counterfactual():
     assert mi_lr.rule_rise_caused([0.05, 0.06, 0.055] - before, [0.05, 0.062, 0.054] - before).holds is None
     assert mi_lr.rule_rise_caused([0.02, 0.025, 0.022] - before, [0.05, 0.06, 0.055] - before).holds is False
 
+
+
+def test_across_runs_rule():
+    ihyll = [1.2, 1.5, 1.8, 2.0, 2.1, 2.2]
+    assert mi_lr.rule_acc_follows_ihyll_across(ihyll, [90, 92, 94, 95, 96, 97], at_ceiling=0.0).holds is True
+    assert mi_lr.rule_acc_follows_ihyll_across(ihyll, [97, 96, 95, 94, 92, 90], at_ceiling=0.0).holds is False
+    assert mi_lr.rule_acc_follows_ihyll_across(ihyll, [94, 97, 90, 96, 92, 95], at_ceiling=0.0).holds is None
+    capped = mi_lr.rule_acc_follows_ihyll_across(ihyll, [90, 92, 94, 95, 96, 97], at_ceiling=0.8)
+    assert capped.holds is None and "ceiling" in capped.reason
