@@ -44,7 +44,8 @@ PROFILES = {
 # what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
 # in bf16 from the runs, epochs and images (no GPU was available to measure it)
 COST = {"smoke": "~3 min",
-        "small": "~100 min of training from an empty store (57 runs; ~3 min re-rendered from the committed records)",
+        "small": "~110 min of training with JOBS=2 from an empty store (57 runs, 213 min of run time; ~3 min re-rendered "
+                 "from the committed records)",
         "paper": "about 3 days (3 seeds x 17 Keras-CNN runs of 50-200 epochs, the MI probe every epoch)"}
 
 RUNS = ("fixed", "warm-up", "policy 1", "policy 2")
