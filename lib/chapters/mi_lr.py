@@ -115,10 +115,6 @@ def config(P, *, data: str, lr: float, schedule, seed: int, epochs: int | None =
         mi=dict(layers=list(layers), output="dense2", n=mi_n or settings["mi_n"], tile=settings["tile"]), **extra)
 
 
-def run(P, cfg: dict, label: str) -> train.History:
-    return experiment.run_classifier(cfg, device=P.device, label=label)
-
-
 def results_table(P, data: str, runs: dict, fixed_end: dict) -> pd.DataFrame:
     """Per run: ours end and best accuracy (mean ± std over seeds) and the first epoch reaching the fixed
     run's end accuracy of the same seed, beside the paper's."""
