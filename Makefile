@@ -158,7 +158,7 @@ test: lint ## the linter, unit tests + every chapter at the smoke profile (~15 m
 	$(PY) -m lib.data --allow-missing
 	$(PY) -m pytest -q tests
 
-test-gpu-paths: $(STAMP) ## the GPU's fast paths on the CPU: bf16 autocast + channels_last + torch.compile, every chapter at smoke (BOOK_FAST=1; ~40 min; in CI)
+test-gpu-paths: $(STAMP) ## the GPU's fast paths on the CPU: bf16 autocast + channels_last + torch.compile, every chapter at smoke (BOOK_FAST=1; ~30 min; in CI)
 	$(PY) -m lib.data --allow-missing
 	BOOK_FAST=1 $(PY) -m pytest -q tests/test_gpu_paths.py
 

@@ -1,7 +1,7 @@
 """``make test-gpu-paths``: the GPU's fast paths run before a GPU user meets them. With ``BOOK_FAST=1`` (bf16
 autocast, channels_last and torch.compile, all on the CPU, which supports the three), a small fit compiles and
 learns, and every chapter executes at the smoke profile, its runs in a tmp store. Skipped by ``make test``
-(which runs without the switch); ``make test-gpu-paths`` sets it (about 40 min on 2 CPU cores, mostly compiling),
+(which runs without the switch); ``make test-gpu-paths`` sets it (about 30 min on 2 CPU cores, mostly compiling),
 and ``.ci/run`` runs it after ``make test``."""
 import os
 
