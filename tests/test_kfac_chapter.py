@@ -61,6 +61,37 @@ def test_targets_rule_and_epochs_to_target():
     assert kfac_mixer.first_decay(P) == P.settings["epochs"] // 2
 
 
+def test_the_long_runs_have_their_own_length_milestones_and_sweep():
+    small = profiles.check(CH, profile="small", device="cpu")
+    spec = kfac_mixer.optimizer_spec("SGD", small, lr=0.1)
+    short = kfac_mixer.config(small, data="cifar10", model="S/16", optimizer=spec, seed=0)
+    long = kfac_mixer.config(small, data="cifar10", model="S/16", optimizer=spec, seed=0, long=True)
+    assert (short["epochs"], short["schedule"]) == (10, "multistep")                # the committed records' configs
+    assert (long["epochs"], long["schedule"]) == (26, {"name": "multistep", "milestones": [20, 24]})
+    assert kfac_mixer.first_decay(small, long=True) == 20 and kfac_mixer.first_decay(small) == 5
+    sched = optim.make_scheduler(long["schedule"], torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0),
+                                 epochs=26)
+    assert sorted(sched.milestones) == [20, 24]
+    with pytest.raises(ValueError, match="inside the run's 26 epochs"):
+        optim.make_scheduler({"name": "multistep", "milestones": [20, 26]},
+                             torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0), epochs=26)
+    with pytest.raises(ValueError, match="S/4 has no long runs"):
+        kfac_mixer.config(small, data="cifar10", model="S/4", optimizer=spec, seed=0, long=True)
+    with pytest.raises(ValueError, match="no long runs"):
+        kfac_mixer.schedule(profiles.check(CH, profile="paper"), long=True)
+    assert kfac_mixer.long_models(small) == ("S/16",) and kfac_mixer.long_models(profiles.check(CH, profile="paper")) == ()
+    grid = kfac_mixer.sweep_rates(small, long=True)
+    assert all(len(r) >= 3 for r in grid.values()) and grid != kfac_mixer.sweep_rates(small)
+    sweep = {("S/16", o, lr): hist([10, 50 - abs(math.log10(lr / rates[1]))]) for o, rates in grid.items() for lr in rates}
+    chosen = kfac_mixer.chosen_rates(small, sweep, ["S/16"])
+    tuned = kfac_mixer.rates_tuned(small, sweep, chosen, long=True)               # the middle rates: inside the long grid
+    assert tuned.met and "sweep of the long runs" in tuned.detail
+    sweep["S/16", "SGD", 0.3] = hist([10, 60])                                    # the long grid's top SGD rate wins
+    chosen = kfac_mixer.chosen_rates(small, sweep, ["S/16"])
+    assert not kfac_mixer.rates_tuned(small, sweep, chosen, long=True).met        # the edge of the long grid ...
+    assert kfac_mixer.rates_tuned(small, sweep, chosen).met                       # ... inside the 10-epoch one's
+
+
 def test_graft_gaps_per_seed():
     tab = {("SGD", "SGD"): 70.0, ("SGD", "K-FAC"): 71.0, ("K-FAC", "SGD"): 80.0, ("K-FAC", "K-FAC"): 80.5}
     assert kfac_mixer.column_minus_row_gap(tab) == 9.75 - 0.75                           # columns 10, 9.5; rows 1, 0.5

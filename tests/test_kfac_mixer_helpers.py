@@ -10,12 +10,12 @@ from lib.chapters import kfac_mixer
 
 CH = "01_kfac_mlp_mixer"
 TUNED = verdicts.check("learning rates tuned at this scale", True)
-SMALL = profiles.check(CH, profile="small")          # 10 epochs: full rate for epochs 0–4, plateau window 2 → 4
+SMALL = profiles.check(CH, profile="small")   # 10 epochs (full rate 0–4); long runs 26 (full rate 0–19, blocks 12–15, 16–19)
 
 
 def hist(accs, losses=None, times=None):
     """A run with test accuracies ``accs`` per epoch (and training losses / cumulative seconds if given)."""
-    losses = losses or [2.3 - 0.5 * i for i in range(len(accs))]
+    losses = losses or [2.3 * 0.9 ** i for i in range(len(accs))]
     times = times or [10.0 * (i + 1) for i in range(len(accs))]
     return train.History(epochs=[{"epoch": i, "test_acc": a, "train_loss": l, "time_s": t}
                                  for i, (a, l, t) in enumerate(zip(accs, losses, times))])
@@ -36,10 +36,13 @@ def test_subset_keeps_the_given_models_in_their_order():
 
 def test_preconditions_are_trained_then_tuned_then_plateaued():
     flat = hist([20, 28], losses=[2.04, 1.95])                                   # -4% loss: did not train
-    runs = {("S/16", "SGD", 0): hist([12, 40] + [45] * 8), ("S/16", "(SGD, K-FAC)", 0): flat, ("B/16", "SGD", 0): flat}
-    trained, tuned, plateau = kfac_mixer.preconditions(SMALL, runs, ["S/16"], TUNED, data="cifar10", labels=["SGD"])
+    runs = {("S/16", "SGD", 0): hist([12, 40] + [45] * 24), ("S/16", "(SGD, K-FAC)", 0): flat, ("B/16", "SGD", 0): flat}
+    trained, tuned, plateau = kfac_mixer.preconditions(SMALL, runs, ["S/16"], TUNED, data="cifar10", labels=["SGD"],
+                                                       long=True)
     assert trained.met and trained.detail == "all 1 runs" and tuned is TUNED      # the graft label is not compared
-    assert plateau.met and "S/16 SGD +0.0" in plateau.detail
+    assert plateau.met and "S/16 SGD +0.0" in plateau.detail and "(epoch 20)" in plateau.name
+    short = kfac_mixer.preconditions(SMALL, runs, ["S/16"], TUNED, data="cifar10", labels=["SGD"])[2]
+    assert not short.met and "too short for two blocks of 4" in short.detail     # the 10-epoch runs: 5 at full rate
     trained, _ = kfac_mixer.preconditions(SMALL, runs, ["S/16"], TUNED, data="cifar10", labels={"(SGD, K-FAC)": {}},
                                           end_point=False)
     assert not trained.met and "S/16 (SGD, K-FAC) seed 0" in trained.detail
@@ -47,22 +50,24 @@ def test_preconditions_are_trained_then_tuned_then_plateaued():
                                         end_point=False)[0].met
 
 
-def test_plateau_is_the_full_rate_rise_of_the_seed_mean():
-    assert kfac_mixer.plateau_window(5) == (2, 4) and kfac_mixer.plateau_window(50) == (39, 49)
-    climbing = [10, 20, 30, 38, 44, 50, 51, 51, 51, 51]                          # +14 from epoch 2 to 4, then decayed
+def test_plateau_compares_the_means_of_the_last_two_blocks_of_full_rate_epochs():
+    assert kfac_mixer.plateau_window(20) == (12, 19) and kfac_mixer.plateau_window(50) == (42, 49)
+    climbing = list(range(10, 30)) + [31] * 6                                    # +1 a epoch at the full rate (0–19)
     runs = {("S/16", "SGD", s): hist([a + s for a in climbing]) for s in range(3)}
-    runs |= {("S/16", "K-FAC", s): hist([30, 40, 45, 45.5, 45 + s, 50, 50, 50, 50, 50]) for s in range(3)}
-    assert kfac_mixer.full_rate_rise(runs, "S/16", "SGD", (2, 4)) == 14.0
-    assert kfac_mixer.full_rate_rise(runs, "S/16", "K-FAC", (2, 4)) == 1.0       # seeds +0, +1, +2: mean 1 ≤ 1
-    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["K-FAC"], data="cifar10")
-    assert pre.met and pre.name == "at a plateau before the rate's first decay (epoch 5)"
-    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["SGD", "K-FAC"], data="cifar10")
-    assert not pre.met and "S/16 SGD +14.0, S/16 K-FAC +1.0" in pre.detail
+    runs |= {("S/16", "K-FAC", s): hist([30] * 12 + [45] * 4 + [45 + s] * 4 + [50] * 6) for s in range(3)}
+    assert kfac_mixer.full_rate_rise(runs, "S/16", "SGD", (12, 19)) == 4.0        # mean of 16–19 − mean of 12–15
+    assert kfac_mixer.full_rate_rise(runs, "S/16", "K-FAC", (12, 19)) == 1.0      # seeds +0, +1, +2: mean 1 ≤ 1
+    spike = [30] * 12 + [45, 45, 45, 38] + [46, 39, 45, 45] + [50] * 6              # single epochs 15→16: +8
+    assert kfac_mixer.full_rate_rise({("S/16", "K-FAC", 0): hist(spike)}, "S/16", "K-FAC", (12, 19)) == 0.5
+    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["K-FAC"], data="cifar10", long=True)
+    assert pre.met and pre.name == "at a plateau before the rate's first decay (epoch 20)"
+    assert "epochs 16–19 minus that of 12–15" in pre.detail
+    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["SGD", "K-FAC"], data="cifar10", long=True)
+    assert not pre.met and "S/16 SGD +4.0, S/16 K-FAC +1.0" in pre.detail
     runs["S/16", "K-FAC", 3] = hist([30, 40])                                    # capped after 2 epochs
-    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["K-FAC"], data="cifar10")
-    assert not pre.met and pre.detail == "no epoch 4 in the runs of S/16 K-FAC"
-    smoke = profiles.check(CH, profile="smoke")                                  # 2 epochs: 1 at full rate
-    pre = kfac_mixer.plateaued(smoke, runs, ["S/16"], ["K-FAC"], data="cifar10")
+    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["K-FAC"], data="cifar10", long=True)
+    assert not pre.met and pre.detail == "no epoch 19 in the runs of S/16 K-FAC"
+    pre = kfac_mixer.plateaued(SMALL, runs, ["S/16"], ["K-FAC"], data="cifar10")   # 10 epochs: 5 at full rate
     assert not pre.met and "too short" in pre.detail
 
 
@@ -73,9 +78,10 @@ def test_claim_sgd_best_on_pt_not_run_and_decided():
     row = claims.rows[-1]
     assert (row["item"], row["verdict"], row["reason"]) == ("table2", "not run", "no checkpoint")
     means = {"SGD": 90.0, "Adam": 70.0, "K-FAC": 80.0}                            # SGD best by 10 points
-    runs = {("B/16-PT", o, s): hist([m - 20] + [m + s - 1] * 9) for o, m in means.items() for s in range(3)}
+    runs = {("B/16-PT", o, s): hist([m - 20] + [m + s - 1] * 99) for o, m in means.items() for s in range(3)}
     runs["S/16", "Adam", 0] = hist([99, 99])                                      # another model: not looked at
-    kfac_mixer.claim_sgd_best_on_pt(SMALL, claims, "table3", runs, kfac_mixer.PAPER_T3, TUNED, data="cifar100")
+    paper = profiles.check(CH, profile="paper")                                   # 50 full-rate epochs: room for 2 blocks
+    kfac_mixer.claim_sgd_best_on_pt(paper, claims, "table3", runs, kfac_mixer.PAPER_T3, TUNED, data="cifar100")
     row = claims.rows[-1]
     assert (row["item"], row["claim"], row["verdict"]) == ("table3", "fine-tuning B/16-PT: SGD is best", "reproduced")
     assert row["n"] == "3/3/3/3" and row["preconditions"].startswith("met: every compared run trained (all 9 runs)")
