@@ -153,7 +153,9 @@ if P.wants("tiling") and available:
 # **The jitter's share.** On MNIST most max-norm distances between two images are exactly 1.0, the distance
 # between two one-hot labels, so KSG's 1e-10 jitter decides the ties. The estimates the ceiling preconditions
 # compare — the tiled IXY the policies use and KSG's ceiling — repeated over five jitter draws on the policies'
-# sample: their spread is the yardstick for the 0.02-nat tolerance of "at the ceiling".
+# sample. The ceiling every claim below uses is the mean of its five draws (`mi_lr.probe_ceiling`), and a reading
+# counts as "at the ceiling" within max(0.02, 2 × the draws' standard deviation) nats of it: the tolerance is set
+# by the jitter it must absorb, not by hand.
 
 # %%
 if P.wants("tiling") and "mnist" in available:
@@ -210,14 +212,15 @@ if P.wants("fig3") and "mnist" in available:
                     "KSG's ceiling (else the bound holds by construction)", paper="stated (Section 3)",
                ours=f"{below}/{len(f3)} epochs; IXY {f3['IXY'].iloc[0]:.3f}, ceiling {cap:.3f} nats")
     rho = mi_lr.per_run_rho(r3)
-    at_cap = float((f3["IHYLL"] >= cap - mi_lr.CEILING_TOL).mean())
-    claims.add("fig3", "test accuracy rises with IHYLL", mi_lr.rule_acc_follows_ihyll(rho, at_ceiling=at_cap),
+    at_cap = float(mi_lr.near_ceiling(f3["IHYLL"], cap).mean())
+    claims.add("fig3", "test accuracy rises with IHYLL", mi_lr.rule_acc_follows_ihyll(rho, at_ceiling=at_cap, tol=cap.tol),
                rule="one-sample t interval of the per-run Spearman ρ(IHYLL, test acc) above 0; IHYLL below KSG's "
                     "ceiling in most epochs", paper="a non-linear, increasing relationship (plots)",
                ours=f"per-run ρ {report.mean_std(rho)} over {len(rho)} runs")
-    end_cap = float(np.mean([x >= cap - mi_lr.CEILING_TOL for x in last]))
+    end_cap = float(mi_lr.near_ceiling(last, cap).mean())
     claims.add("fig3", "across runs, the higher end IHYLL goes with the higher end test accuracy (our control)",
-               mi_lr.rule_acc_follows_ihyll_across(last, [h.last() for h in r3.values()], at_ceiling=end_cap),
+               mi_lr.rule_acc_follows_ihyll_across(last, [h.last() for h in r3.values()], at_ceiling=end_cap,
+                                                   tol=cap.tol),
                rule="Spearman ρ over the runs' last epochs, permutation test; most runs' end IHYLL below KSG's ceiling",
                paper="'increasing IHYLL results in higher test accuracy'",
                ours=f"{len(last)} runs; end IHYLL {report.mean_std(last, 3)} nats")
@@ -239,9 +242,8 @@ if P.wants("fig3") and "mnist" not in available:
 
 # %%
 if P.wants("fig3") and "mnist" in available:
-    epoch_s = f3.groupby(["run", "seed"])["time_s"].diff().fillna(f3["time_s"])
-    print(f"MI cost per epoch: {f3['mi_time_s'].mean():.2f} s = {100 * (f3['mi_time_s'] / epoch_s).mean():.1f}% of an epoch")
     shares = 100 * np.array(mi_lr.mi_cost_shares(r3))
+    print(f"MI cost per epoch: {f3['mi_time_s'].mean():.2f} s = {shares.mean():.1f}% of an epoch (mean over runs)")
     claims.add("fig3", f"the MI measurement costs at most {mi_lr.MI_COST_GOAL:.0%} of an epoch (our goal)", rule="",
                paper="not stated", ours=f"per-run share {report.mean_std(shares)}% over {len(shares)} runs",
                not_run=f"timed by make bench (benchmarks/mi_cost.py) on an idle machine: these runs shared the CPU, "

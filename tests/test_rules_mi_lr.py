@@ -181,3 +181,16 @@ def test_across_runs_rule():
     assert mi_lr.rule_acc_follows_ihyll_across(ihyll, [94, 97, 90, 96, 92, 95], at_ceiling=0.0).holds is None
     capped = mi_lr.rule_acc_follows_ihyll_across(ihyll, [90, 92, 94, 95, 96, 97], at_ceiling=0.8)
     assert capped.holds is None and "ceiling" in capped.reason
+
+
+def test_probe_ceiling_is_the_mean_of_the_jitter_draws_with_a_tolerance_from_their_spread():
+    labels = np.repeat(np.arange(10), 100)
+    draws = [mi_lr.ksg_ceiling(labels, seed=s) for s in mi_lr.JITTER_SEEDS]
+    cap = mi_lr.probe_ceiling(None, 1000)
+    assert cap == pytest.approx(np.mean(draws)) and cap.tol == pytest.approx(max(0.02, 2 * np.std(draws, ddof=1)))
+    assert mi_lr.tol_of(2.3) == mi_lr.CEILING_TOL                                # a plain number: the fixed tolerance
+    wide = mi_lr.Ceiling(2.3, 0.05)
+    assert f"{wide:.2f}" == "2.30" and mi_lr.near_ceiling([2.26, 2.24], wide).tolist() == [True, False]
+    assert mi_lr.rule_soft_bound(100, 100, ixy=2.27, ceiling=2.3).holds is True   # 0.03 below a plain ceiling: off it
+    assert mi_lr.rule_soft_bound(100, 100, ixy=2.27, ceiling=wide).holds is None  # within a jitter-wide one: at it
+    assert not mi_lr.off_ceiling("IXY", [2.27], wide).met and mi_lr.off_ceiling("IXY", [2.27], 2.3).met
