@@ -53,7 +53,7 @@ PROFILES = {
                                               "K-FAC": [3e-4, 1e-3, 3e-3, 1e-2, 3e-2]}),
                   long=dict(models=("S/16",), epochs=26, milestones=[20, 24],
                             rates={"SGD": [1e-2, 3e-2, 1e-1, 3e-1], "Adam": [3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
-                                   "K-FAC": [3e-4, 1e-3, 3e-3]})),
+                                   "K-FAC": [3e-4, 1e-3, 3e-3, 1e-2]})),
     "smoke": dict(models={"S/4": dict(image_size=32, patch=8, **_TINY), "S/16": dict(image_size=56, patch=8, **_TINY)},
                   c100_models=("S/16",), graft_models=("S/16",), upsample=dict(resize=64, center_crop=56), crop_pad=4,
                   n_train=100, n_test=100, epochs=2, batch=50, seeds=[0], c100_n_train=200, c100_epochs=1,
