@@ -65,7 +65,8 @@ PROFILES = {
 # what executing the whole chapter costs: smoke and small measured on 2 CPU cores; paper estimated for one A100
 # in bf16 from the runs, epochs and images (no GPU was available to measure it)
 COST = {"smoke": "~20 s",
-        "small": "~65 min of training with JOBS=2 (75 runs, 123 min of run time)",
+        "small": "~3.5 h of training with JOBS=2 from an empty store (100 runs, 454 run-min recorded: the 25 long S/16 "
+                 "runs 251 of them on a shared CPU, ~200 at an idle one's pace; the 75 10-epoch runs 209)",
         "paper": "3-6 weeks on one A100 (3 seeds x 15 runs x 100 epochs at 224 for Table 2, + Tables 3-4); "
                  "about a week with JOBS=8 on 8 GPUs"}
 
