@@ -7,6 +7,8 @@ samples per epoch, the appendix policies (``optim.mi_lr``).
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
@@ -234,7 +236,13 @@ def probe_ceiling(P, n: int | None = None, seeds=JITTER_SEEDS) -> Ceiling:
     """KSG's ceiling for the probe's ``n`` balanced labels (default: the profile's ``mi_n``): the mean over KSG's
     jitter draws ``seeds``, with tolerance max(:data:`CEILING_TOL`, 2 × their standard deviation). On MNIST-sized
     samples one draw moves the ceiling by ~0.02 nats (``jitter_spread``), as much as the fixed tolerance."""
-    labels = np.repeat(np.arange(10), (n or P.settings["mi_n"]) // 10)
+    return _balanced_ceiling(n or P.settings["mi_n"], tuple(seeds))
+
+
+@functools.lru_cache
+def _balanced_ceiling(n: int, seeds: tuple) -> Ceiling:
+    """:func:`probe_ceiling` for ``n`` labels, computed once per (n, seeds): a chapter asks for it in every figure."""
+    labels = np.repeat(np.arange(10), n // 10)
     draws = [ksg_ceiling(labels, seed=s) for s in seeds]
     return Ceiling(float(np.mean(draws)), max(CEILING_TOL, 2 * float(np.std(draws, ddof=1))))
 
