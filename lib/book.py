@@ -6,6 +6,8 @@
 - ``python -m lib.book list``: every item of every chapter with its status (verdicts at which profile, runs
   waiting to be resumed, not run and why).
 - ``python -m lib.book find table2``: the chapters that have an item, with their targets and costs.
+- ``python -m lib.book compare <figures A> <figures B> [chapter]``: two executions' verdicts side by side (e.g.
+  the committed ``figures/`` and a ``FRESH=1`` re-execution's); exits 1 if any claim's verdict differs.
 
 Sources: ``figures/<chapter>/claims.csv`` and ``provenance.json`` (committed), the run store (``results/``,
 local), and the chapter modules (``lib.chapters``: their items and costs).
@@ -95,6 +97,33 @@ def claims(figures: Path | None = None) -> pd.DataFrame:
                                 commit=meta.get("commit", "?")))
     cols = [*report.COLUMNS, "edition", "device", "commit"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def compare(a: Path, b: Path, chapter: str | None = None) -> pd.DataFrame:
+    """Two executions' claims, matched on (chapter, item, claim): each one's verdict, effect and interval, whether
+    the verdict is the same, and whether each interval holds the other execution's effect (``-`` where a row has
+    no interval). A claim in one execution only is listed with the other's verdict empty."""
+    key = ["chapter", "item", "claim"]
+    x, y = claims(a), claims(b)
+    if chapter:
+        x, y = x[x.chapter == chapter], y[y.chapter == chapter]
+    if not len(x) or not len(y):
+        raise SystemExit(f"compare: no claims{f' of {chapter}' if chapter else ''} in {a if not len(x) else b} "
+                         "(a figures folder holding <chapter>/claims.csv)")
+    cols = [*key, "verdict", "effect", "interval"]
+    df = x[cols].merge(y[cols], on=key, how="outer", suffixes=(" A", " B")).fillna("")
+    df["same verdict"] = df["verdict A"] == df["verdict B"]
+    df["A's interval holds B's effect"] = [_holds(i, e) for i, e in zip(df["interval A"], df["effect B"])]
+    df["B's interval holds A's effect"] = [_holds(i, e) for i, e in zip(df["interval B"], df["effect A"])]
+    return df
+
+
+def _holds(interval: str, effect: str) -> str:
+    lo_hi = re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|[-+]?inf", interval)
+    if len(lo_hi) != 2 or not effect:
+        return "-"
+    lo, hi = map(float, lo_hi)
+    return "yes" if lo <= float(effect) <= hi else "no"
 
 
 def _cell(text) -> str:
@@ -302,9 +331,10 @@ def error(notebook: Path, log: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in ("report", "list", "find", "outdated", "show", "costs", "check", "error"):
+    if not argv or argv[0] not in ("report", "list", "find", "outdated", "show", "costs", "check", "error", "compare"):
         print("usage: python -m lib.book report | list | find <item> | outdated <profile> [--all] | "
-              "show <figures folder> <chapter> <item> | costs | check <chapter> <item> | error <notebook> <log>")
+              "show <figures folder> <chapter> <item> | costs | check <chapter> <item> | error <notebook> <log> | "
+              "compare <figures A> <figures B> [chapter]")
         return 2
     if argv[0] == "check":
         return check(argv[1], argv[2])
@@ -313,6 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] == "costs":
         print(costs())
         return 0
+    if argv[0] == "compare":
+        df = compare(Path(argv[1]), Path(argv[2]), argv[3] if len(argv) > 3 else None)
+        with pd.option_context("display.max_colwidth", 90, "display.width", 250, "display.max_rows", 500):
+            print(df.drop(columns="chapter").to_string(index=False))
+        flipped = int((~df["same verdict"]).sum())
+        print(f"\n{len(df) - flipped} of {len(df)} claims have the same verdict in both; {flipped} differ")
+        return 1 if flipped else 0
     if argv[0] == "show":
         return show(Path(argv[1]), argv[2], argv[3])
     if argv[0] == "outdated":

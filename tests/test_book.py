@@ -99,3 +99,24 @@ def test_items_are_found_by_their_paper_names_and_listed_with_status(tmp_path):
 def test_report_reads_the_chapters_figures(monkeypatch, tmp_path):
     monkeypatch.setattr(report, "PUBLISHED", tmp_path)
     assert len(book.claims()) == 0
+
+
+def test_compare_flags_a_flipped_verdict_and_an_interval_that_misses_the_other_effect(tmp_path):
+    rows = [("fig3", "policy 2 beats fixed", "reproduced"), ("fig3", "IHYLL rises", "inconclusive"),
+            ("fig4", "warm-up", "not run")]
+    for name, flip in (("a", "reproduced"), ("b", "inconclusive")):
+        _claims(tmp_path / name, "04_mi_learning_rate", [(i, c, "x", flip if c == "IHYLL rises" else v)
+                                                         for i, c, v in rows])
+        df = pd.read_csv(tmp_path / name / "04_mi_learning_rate" / "claims.csv")
+        df["effect"] = [1.0, 0.5 if name == "a" else 2.0, None]
+        df["interval"] = ["[0.5, 1.5]", "[0.1, 0.9]" if name == "a" else "[1.5, 2.5]", ""]
+        df.to_csv(tmp_path / name / "04_mi_learning_rate" / "claims.csv", index=False)
+    df = book.compare(tmp_path / "a", tmp_path / "b").set_index("claim")
+    assert df["same verdict"].to_dict() == {"policy 2 beats fixed": True, "IHYLL rises": False, "warm-up": True}
+    assert df.loc["IHYLL rises", "A's interval holds B's effect"] == "no"
+    assert df.loc["policy 2 beats fixed", "B's interval holds A's effect"] == "yes"
+    assert df.loc["warm-up", "A's interval holds B's effect"] == "-"          # a not-run row has no interval
+    assert book.main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 1
+    assert book.main(["compare", str(tmp_path / "a"), str(tmp_path / "a"), "04_mi_learning_rate"]) == 0
+    with pytest.raises(SystemExit, match="no claims of 02_resmlp"):
+        book.compare(tmp_path / "a", tmp_path / "b", "02_resmlp")
