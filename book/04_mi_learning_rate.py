@@ -50,15 +50,17 @@
 # that brackets the rate the policy ran at (at 12 epochs a higher rate simply wins, and policy 2 climbs to
 # several times 0.01) — and each policy is also compared with the swept fixed rate nearest its own mean rate,
 # the rate-matched control; an MI reading a claim rests on is neither at KSG's floor nor at its ceiling
-# (ψ(N) − ⟨ψ(N_c)⟩ ≈ 2.307 nats for 1000 one-hot labels). A failed precondition makes the verdict
+# (ψ(N) − ⟨ψ(N_c)⟩ for 1000 one-hot labels: the Tiling item measures it). A failed precondition makes the verdict
 # *inconclusive*, with its numbers.
 #
-# **Across machines.** The runs are deterministic on one CPU (`make verify` re-trains committed records and
-# finds them identical), but not across CPU models: when the first edition of this chapter was re-executed
-# from an empty store on an AMD CPU instead of the Intel one that made it, the fixed-rate MNIST runs' end
-# accuracy moved 92.33 → 92.22 and two verdicts, decided on point gaps, flipped. A verdict here rests on an
-# interval over three seeds, whose spread (printed with every claim) is the yardstick such drift is read
-# against; the records say which CPU made them (`make verify` reports the drift against ±1 point elsewhere).
+# **Across machines.** A run is repeatable on one CPU model at one thread count (`make verify` re-trains
+# committed records and compares), but not across CPU models or thread counts, where the floating-point sums
+# differ: when the first edition of this chapter was re-executed from an empty store on another CPU, two of its
+# verdicts, decided on point gaps, flipped. A verdict here rests on an interval over three seeds, whose spread
+# (printed with every claim) is the yardstick such drift is read against; the records say which CPU and how many
+# threads made them. `make book/04_mi_learning_rate.ipynb FRESH=1` re-executes the chapter from an empty store
+# (`results-fresh/`), and `python -m lib.book compare figures <the other execution's figures> 04_mi_learning_rate`
+# lists, claim by claim, whether the two executions' verdicts agree.
 
 # %% tags=["parameters"]
 profile = None      # "paper" | "small" | "smoke"; None: "paper" with CUDA, else "small"

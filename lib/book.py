@@ -48,6 +48,8 @@ def how_to_run(chapter: str, item: str, reason: str) -> str:
     "not run" again."""
     if "checkpoint" in reason.lower():
         return f"to run it: `{command(chapter, item)} CHECKPOINT=<file>`"
+    if "make bench" in reason:          # a timing: re-executing the item on a busy machine would not decide it
+        return "to run it: `make bench` on an otherwise idle machine"
     missing = [d for d in NO_LOADER if d.lower() in reason.lower()]
     if missing:
         return (f"not runnable by this book yet: it has no loader for {', '.join(missing)} (lib/data.py); with one, "

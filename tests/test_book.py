@@ -120,3 +120,10 @@ def test_compare_flags_a_flipped_verdict_and_an_interval_that_misses_the_other_e
     assert book.main(["compare", str(tmp_path / "a"), str(tmp_path / "a"), "04_mi_learning_rate"]) == 0
     with pytest.raises(SystemExit, match="no claims of 02_resmlp"):
         book.compare(tmp_path / "a", tmp_path / "b", "02_resmlp")
+
+
+def test_a_timing_that_needs_an_idle_machine_points_to_make_bench_not_to_re_executing_the_item():
+    hint = book.how_to_run("04_mi_learning_rate", "fig3", "timed by make bench (benchmarks/mi_cost.py) on an idle machine")
+    assert hint == "to run it: `make bench` on an otherwise idle machine"
+    assert book.how_to_run("04_mi_learning_rate", "fig3", "needs more ranges") == \
+        "to run it: `make reproduce-mi-fig3 PROFILE=paper`"

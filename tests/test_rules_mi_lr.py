@@ -120,6 +120,21 @@ def test_tuned_baseline_at_the_sweeps_edge_guards_only_a_favourable_verdict():
     assert wins.holds is None and "inside the sweep" in wins.reason
 
 
+def test_a_policy_still_climbing_at_its_end_is_not_refuted_by_losing_but_may_hold():
+    """``if_refuted`` (the policy's rate peaked before the run's last 20%) guards only an unfavourable verdict,
+    and :func:`mi_lr.peaked_early` fails for a rate still at its peak at the end."""
+    climbing = {("policy 2", s): hist([30, 40, 45, 46], lrs=[0.001, 0.02, 0.05, 0.07]) for s in range(3)}
+    cooled = {("policy 2", s): hist([30, 40, 45, 46], lrs=[0.001, 0.07, 0.05, 0.03]) for s in range(3)}
+    assert not mi_lr.peaked_early(climbing, "policy 2").met and mi_lr.peaked_early(cooled, "policy 2").met
+    guard = [mi_lr.peaked_early(climbing, "policy 2")]
+    loses = mi_lr.rule_ends_as_high([45.5, 45.7, 45.6], [49.8, 49.5, 50.1], data="cifar10", if_refuted=guard)
+    assert loses.holds is None and "peaked before the last 20%" in loses.reason
+    wins = mi_lr.rule_ends_as_high([50.5, 50.7, 50.6], [49.8, 49.5, 50.1], data="cifar10", if_refuted=guard)
+    assert wins.holds is True                        # already as high: it needs no more epochs
+    done = [mi_lr.peaked_early(cooled, "policy 2")]
+    assert mi_lr.rule_ends_as_high([45.5, 45.7, 45.6], [49.8, 49.5, 50.1], data="cifar10", if_refuted=done).holds is False
+
+
 def test_preconditions_from_histories():
     good = {("policy 2", s): hist([50, 90, 98], lrs=[0.001, 0.05, 0.09]) for s in range(3)}
     runs = {**good, **{("fixed", s): hist([50, 90, 97]) for s in range(3)},
