@@ -192,8 +192,9 @@ if P.wants("tiling") and "mnist" in available:
 # end-accuracy gap above 0, only if the two ran at rates within 2× of each other. (7) Each policy ends at least as
 # high as the **rate-matched control**, the swept fixed rate nearest its mean rate (within 2×): does the MI feedback
 # add anything to the rate level it reaches? (8) Each policy's rate "then cools down": its last epoch's rate at
-# least 25% below its peak (per seed, interval) — for policy 2 only if the rate can fall at all, which needs IXY
-# below KSG's ceiling: its downward branches are γ·(1 − IHYLL/IXY). (9) Warm-up "seems effective for MNIST": it
+# least 25% below its peak (per seed, interval) — for policy 2 only if the rate can fall at all: its downward
+# branches are γ·|1 − IHYLL/IXY|, ~0 once IHYLL has saturated at IXY, so its IHYLL must end off IXY by more than
+# KSG's jitter. (9) Warm-up "seems effective for MNIST": it
 # ends at least as high as the fixed 0.01 it warms up to. The MNIST runs are 30 epochs long.
 
 # %%
