@@ -58,9 +58,9 @@
 # differ: when the first edition of this chapter was re-executed from an empty store on another CPU, two of its
 # verdicts, decided on point gaps, flipped. A verdict here rests on an interval over three seeds, whose spread
 # (printed with every claim) is the yardstick such drift is read against; the records say which CPU and how many
-# threads made them. `make book/04_mi_learning_rate.ipynb FRESH=1` re-executes the chapter from an empty store
-# (`results-fresh/`), and `python -m lib.book compare figures <the other execution's figures> 04_mi_learning_rate`
-# lists, claim by claim, whether the two executions' verdicts agree.
+# threads made them. `make book/04_mi_learning_rate.ipynb FRESH=1`, in a second checkout, re-executes the chapter
+# there from an empty store (`results-fresh/`; it writes that checkout's `figures/`), and `python -m lib.book compare
+# figures <second checkout>/figures 04_mi_learning_rate` lists, claim by claim, whether the two verdicts agree.
 
 # %% tags=["parameters"]
 profile = None      # "paper" | "small" | "smoke"; None: "paper" with CUDA, else "small"
